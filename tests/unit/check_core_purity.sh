@@ -1,0 +1,12 @@
+#!/bin/sh
+# The pure cores (bft/core, bft/client) must not touch the world: no clock,
+# sockets, files, threads or entropy (DESIGN.md, "The bft/ library").
+# Fails listing every offending line.
+root="$1"
+if grep -nF -e 'time(' -e 'clock_gettime' -e 'gettimeofday' -e 'socket' \
+	-e 'rand' -e 'fopen' -e 'open(' -e 'pthread' -e 'getenv' -e 'sleep(' \
+	"$root"/bft/core/*.[ch] "$root"/bft/client/*.[ch]; then
+	echo "the pure core calls the outside world (see lines above)" >&2
+	exit 1
+fi
+echo "bft/core and bft/client: no clock, socket, file, thread or entropy calls"
