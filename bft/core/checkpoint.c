@@ -1,0 +1,153 @@
+/*
+ * checkpoint.c — checkpoints, stability and garbage collection (Castro &
+ * Liskov, OSDI '99 §4.3).
+ *
+ * Every K sequence numbers a replica takes the digest of its state and, once
+ * that batch has committed, multicasts a signed ⟨CHECKPOINT, n, d, i⟩. 2f+1
+ * matching CHECKPOINTs (its own among them) make the checkpoint stable: the
+ * low watermark h moves to n and the log at or below n is discarded. The
+ * signed messages are kept as the checkpoint's proof for view changes.
+ *
+ * A replica whose own digest disagrees with 2f+1 others, or that has not
+ * reached a checkpoint 2f+1 others certify, reports it (BFT_TRACE_BEHIND);
+ * fetching state is the state-transfer protocol's job.
+ */
+#include <string.h>
+
+#include "replica_internal.h"
+
+struct ckpt_slot *ckpt_get(struct bft_replica *r, uint64_t seq, bool create)
+{
+	struct ckpt_slot *s;
+
+	if (seq % r->cfg.checkpoint_interval || seq < r->h ||
+	    seq > r->h + r->cfg.log_window)
+		return NULL;
+	s = &r->ckpt[(seq / r->cfg.checkpoint_interval) % r->n_ckpt];
+	if (s->seq == seq)
+		return s;
+	if (!create)
+		return NULL;
+	s->seq = seq;
+	s->have = 0;
+	s->own_valid = s->own_sent = false;
+	return s;
+}
+
+/* Encode and send replica j's CHECKPOINT for slot s to `to` (or to every
+ * replica if to == BFT_REPLIER_ALL). The signed bytes are a pure function of
+ * (j, seq, digest), so a stored signature re-creates the message exactly. */
+static void send_one(struct bft_replica *r, uint32_t to, struct ckpt_slot *s, uint32_t j)
+{
+	struct bft_checkpoint c = { .seq = s->seq };
+	uint8_t *trailer;
+	uint32_t k;
+	int len;
+
+	memcpy(c.digest, s->digest[j], BFT_DIGEST_LEN);
+	len = bft_encode_checkpoint(r->out, BFT_MAX_MSG, j, &c, &trailer);
+	if (len < 0)
+		return;
+	memcpy(trailer, s->sig[j], BFT_SIG_LEN);
+	for (k = 0; k < r->cfg.n; k++)
+		if (k != r->cfg.id && (to == BFT_REPLIER_ALL || to == k))
+			r->io->send(r->io->data, k, r->out, (size_t)len);
+}
+
+void send_checkpoint_msgs(struct bft_replica *r, uint32_t to, struct ckpt_slot *s)
+{
+	uint32_t j;
+
+	for (j = 0; j < r->cfg.n; j++)
+		if ((s->have >> j & 1) && j != to)
+			send_one(r, to, s, j);
+}
+
+void checkpoint_taken(struct bft_replica *r, uint64_t seq, const uint8_t d[BFT_DIGEST_LEN])
+{
+	struct ckpt_slot *s = ckpt_get(r, seq, true);
+
+	if (!s)
+		return;
+	memcpy(s->own, d, BFT_DIGEST_LEN);
+	s->own_valid = true;
+}
+
+void checkpoint_committed(struct bft_replica *r, uint64_t seq)
+{
+	struct ckpt_slot *s = ckpt_get(r, seq, false);
+	uint32_t me = r->cfg.id;
+	struct bft_checkpoint c = { .seq = seq };
+	uint8_t *trailer;
+	int len;
+
+	if (!s || !s->own_valid || s->own_sent)
+		return;
+	memcpy(c.digest, s->own, BFT_DIGEST_LEN);
+	len = bft_encode_checkpoint(r->out, BFT_MAX_MSG, me, &c, &trailer);
+	if (len < 0 || bft_keyring_sign(r->kr, r->out, (size_t)(trailer - r->out),
+					trailer) != BFT_OK) {
+		rlog(r, BFT_LOG_ERROR, "cannot sign checkpoint %llu", (unsigned long long)seq);
+		return;
+	}
+	s->own_sent = true;
+	s->have |= 1ull << me;
+	memcpy(s->digest[me], s->own, BFT_DIGEST_LEN);
+	memcpy(s->sig[me], trailer, BFT_SIG_LEN);
+	send_one(r, BFT_REPLIER_ALL, s, me);
+	checkpoint_check_stable(r, s);
+}
+
+/* How many replicas sent digest d for slot s. */
+static uint32_t matching(const struct bft_replica *r, const struct ckpt_slot *s,
+			 const uint8_t *d)
+{
+	uint32_t j, c = 0;
+
+	for (j = 0; j < r->cfg.n; j++)
+		if ((s->have >> j & 1) && memcmp(s->digest[j], d, BFT_DIGEST_LEN) == 0)
+			c++;
+	return c;
+}
+
+static void make_stable(struct bft_replica *r, struct ckpt_slot *s)
+{
+	uint32_t i;
+	uint64_t k = r->cfg.checkpoint_interval;
+
+	r->h_keep = r->h > s->seq - k ? r->h : s->seq - k;
+	r->h = s->seq;
+	memcpy(r->h_digest, s->own, BFT_DIGEST_LEN);
+	log_truncate(r, r->h_keep);
+	for (i = 0; i < r->n_ckpt; i++)
+		if (r->ckpt[i].seq < r->h)
+			r->ckpt[i].seq = 0;
+	rlog(r, BFT_LOG_DEBUG, "checkpoint %llu stable", (unsigned long long)r->h);
+	rtrace(r, BFT_TRACE_STABLE, r->h, r->h_digest, false);
+}
+
+void checkpoint_check_stable(struct bft_replica *r, struct ckpt_slot *s)
+{
+	uint32_t j;
+
+	if (s->seq <= r->h)
+		return;
+	if (s->own_sent && matching(r, s, s->own) >= r->quorum) {
+		make_stable(r, s);
+		primary_try_batch(r);
+		return;
+	}
+	for (j = 0; j < r->cfg.n; j++) {
+		if (!(s->have >> j & 1) || matching(r, s, s->digest[j]) < r->quorum)
+			continue;
+		if (s->own_valid && memcmp(s->own, s->digest[j], BFT_DIGEST_LEN) != 0)
+			rlog(r, BFT_LOG_ERROR, "state digest at checkpoint %llu differs from "
+			     "2f+1 replicas: local state is corrupt",
+			     (unsigned long long)s->seq);
+		else if (r->last_cexec < s->seq)
+			rlog(r, BFT_LOG_WARN, "behind checkpoint %llu certified by 2f+1 replicas",
+			     (unsigned long long)s->seq);
+		rtrace(r, BFT_TRACE_BEHIND, s->seq, s->digest[j], false);
+		return;
+	}
+}

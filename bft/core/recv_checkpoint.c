@@ -1,0 +1,31 @@
+/*
+ * recv_checkpoint.c — CHECKPOINT (Castro & Liskov, OSDI '99 §4.3).
+ *
+ * Accepts a signed ⟨CHECKPOINT, n, d, j⟩ for a checkpoint sequence number
+ * between the watermarks, keeps the last one per replica and slot, and
+ * checks whether the checkpoint became stable (checkpoint.c).
+ */
+#include <string.h>
+
+#include "replica_internal.h"
+
+void recv_checkpoint(struct bft_replica *r)
+{
+	const struct bft_checkpoint *c = &r->in.u.checkpoint;
+	uint32_t from = r->in.hdr.sender;
+	struct ckpt_slot *s;
+
+	if (from >= r->cfg.n || from == r->cfg.id)
+		return reject(r, "sender is not another replica");
+	if (c->seq % r->cfg.checkpoint_interval)
+		return reject(r, "not a checkpoint sequence number");
+	if (c->seq <= r->h || c->seq > r->h + r->cfg.log_window)
+		return;
+	if (!verify_sig(r, &r->in))
+		return reject(r, "bad signature");
+	s = ckpt_get(r, c->seq, true);
+	s->have |= 1ull << from;
+	memcpy(s->digest[from], c->digest, BFT_DIGEST_LEN);
+	memcpy(s->sig[from], r->in.trailer, BFT_SIG_LEN);
+	checkpoint_check_stable(r, s);
+}

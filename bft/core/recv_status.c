@@ -1,0 +1,97 @@
+/*
+ * recv_status.c — STATUS and the retransmission it drives (Castro & Liskov,
+ * OSDI '99 §5.2; TOCS '02 §5.2 "STATUS messages").
+ *
+ * Every status period a replica multicasts ⟨STATUS, v, h, le⟩ (le: last
+ * batch executed and committed in this view, committed_prefix()). A replica receiving it sends the peer what
+ * the peer lacks and it has: for sequence numbers above le, the primary's
+ * pre-prepare (relayed verbatim: its authenticator has an entry for every
+ * replica), the large request bodies it names, and its own prepare and
+ * commit (from the log window and the interval kept below it, log.c); and
+ * its checkpoint messages when the peer's h is lower. At most
+ * one checkpoint interval of log is resent per STATUS (bounded work).
+ * A peer in an older view, or changing to ours, gets the view-change state
+ * instead: the VIEW-CHANGEs we hold and the NEW-VIEW (view_change.c).
+ */
+#include "replica_internal.h"
+
+/* The last seq executed here and committed in the current view, with every
+ * lower one: batches a NEW-VIEW re-proposed count only once they commit
+ * again in the new view, so peers resend what is needed for that even when
+ * this replica executed them in an earlier view. */
+static uint64_t committed_prefix(struct bft_replica *r)
+{
+	uint64_t seq = r->h > r->view_start ? r->h : r->view_start;
+	struct log_entry *e;
+
+	while (seq < r->last_cexec && (e = log_find(r, seq + 1)) && e->committed &&
+	       e->view == r->view)
+		seq++;
+	return seq < r->last_cexec ? seq : r->last_cexec;
+}
+
+void send_status(struct bft_replica *r)
+{
+	struct bft_status s = {
+		.view = r->view, .stable = r->h, .last_exec = committed_prefix(r),
+		.last_prepared = r->last_exec,
+		.flags = r->view_active ? 0 : BFT_STATUS_VIEW_CHANGING,
+	};
+	uint8_t *trailer;
+	int len;
+
+	if (r->halted)
+		return;
+	len = bft_encode_status(r->out, BFT_MAX_MSG, r->cfg.n, r->cfg.id, &s, &trailer);
+	send_to_replicas(r, r->out, len, trailer);
+}
+
+static void resend_entry(struct bft_replica *r, uint32_t to, struct log_entry *e)
+{
+	uint16_t i;
+
+	if (e->pp) /* null requests have no pre-prepare: the NEW-VIEW is theirs */
+		r->io->send(r->io->data, to, e->pp, e->pp_len);
+	for (i = 0; i < e->n_entries; i++)
+		if (e->bodies[i])
+			r->io->send(r->io->data, to, e->bodies[i], e->body_len[i]);
+	if (e->sent_prepare)
+		send_prepare_to(r, to, BFT_MSG_PREPARE, e);
+	if (e->sent_commit)
+		send_prepare_to(r, to, BFT_MSG_COMMIT, e);
+}
+
+void recv_status(struct bft_replica *r)
+{
+	const struct bft_status *s = &r->in.u.status;
+	uint32_t from = r->in.hdr.sender;
+	uint64_t seq, first, last;
+	bool changing;
+	uint32_t i;
+
+	if (from >= r->cfg.n || from == r->cfg.id)
+		return reject(r, "sender is not another replica");
+	if (!verify_auth(r, &r->in))
+		return reject(r, "bad authenticator");
+	if (BUG(r, BFT_BUG_NO_STATUS))
+		return;
+	changing = s->flags & BFT_STATUS_VIEW_CHANGING;
+	if (s->view < r->view || (s->view == r->view && changing))
+		send_view_state(r, from, changing);
+	if (s->view != r->view || changing || !r->view_active)
+		return;
+	first = (s->last_exec > r->h_keep ? s->last_exec : r->h_keep) + 1;
+	last = first + r->cfg.checkpoint_interval - 1;
+	for (seq = first; seq <= last && seq <= r->h + r->cfg.log_window; seq++) {
+		struct log_entry *e = log_find(r, seq);
+
+		if (e && e->has_pp)
+			resend_entry(r, from, e);
+	}
+	for (i = 0; i < r->n_ckpt; i++) {
+		struct ckpt_slot *c = &r->ckpt[i];
+
+		if (c->seq && c->seq > s->stable && c->seq >= r->h && c->own_sent)
+			send_checkpoint_msgs(r, from, c);
+	}
+}

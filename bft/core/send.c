@@ -1,0 +1,74 @@
+/*
+ * send.c — authenticating what a replica sends and checking what it gets.
+ *
+ * Castro & Liskov, OSDI '99 §5.1 / TOCS '02 §4.2: normal-case messages carry
+ * an authenticator (one MAC per replica, each replica checks its own entry);
+ * replies carry one MAC; CHECKPOINTs are signed so they can serve as proof.
+ *
+ * Never sends to a node outside the configuration.
+ */
+#include <string.h>
+
+#include "replica_internal.h"
+
+void send_to_replicas(struct bft_replica *r, uint8_t *buf, int len, uint8_t *trailer)
+{
+	uint32_t j;
+
+	if (len < 0)
+		return;
+	if (bft_keyring_auth(r->kr, buf, (size_t)(trailer - buf), trailer) != BFT_OK) {
+		rlog(r, BFT_LOG_ERROR, "cannot compute authenticator");
+		return;
+	}
+	for (j = 0; j < r->cfg.n; j++)
+		if (j != r->cfg.id)
+			r->io->send(r->io->data, j, buf, (size_t)len);
+}
+
+bool verify_auth(struct bft_replica *r, const struct bft_msg *m)
+{
+	return bft_keyring_auth_verify(r->kr, m->hdr.sender, m->raw, m->signed_len,
+				       m->trailer) == BFT_OK;
+}
+
+bool verify_mac(struct bft_replica *r, const struct bft_msg *m)
+{
+	return bft_keyring_mac_verify(r->kr, m->hdr.sender, m->raw, m->signed_len,
+				      m->trailer) == BFT_OK;
+}
+
+bool verify_sig(struct bft_replica *r, const struct bft_msg *m)
+{
+	return bft_keyring_verify(r->kr, m->hdr.sender, m->raw, m->signed_len,
+				  m->trailer) == BFT_OK;
+}
+
+/* Multicast our PREPARE or COMMIT for entry e (also used to retransmit). */
+void send_prepare_msg(struct bft_replica *r, uint8_t type, struct log_entry *e)
+{
+	struct bft_prepare p = { .view = e->view, .seq = e->seq };
+	uint8_t *trailer;
+	int len;
+
+	memcpy(p.digest, e->digest, BFT_DIGEST_LEN);
+	len = bft_encode_prepare(r->out, BFT_MAX_MSG, r->cfg.n, type, r->cfg.id, &p,
+				 &trailer);
+	send_to_replicas(r, r->out, len, trailer);
+}
+
+/* Our PREPARE or COMMIT for e to one replica (retransmission). */
+void send_prepare_to(struct bft_replica *r, uint32_t to, uint8_t type, struct log_entry *e)
+{
+	struct bft_prepare p = { .view = e->view, .seq = e->seq };
+	uint8_t *trailer;
+	int len;
+
+	memcpy(p.digest, e->digest, BFT_DIGEST_LEN);
+	len = bft_encode_prepare(r->out, BFT_MAX_MSG, r->cfg.n, type, r->cfg.id, &p,
+				 &trailer);
+	if (len < 0 || bft_keyring_auth(r->kr, r->out, (size_t)(trailer - r->out),
+					trailer) != BFT_OK)
+		return;
+	r->io->send(r->io->data, to, r->out, (size_t)len);
+}

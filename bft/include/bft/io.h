@@ -1,0 +1,139 @@
+/*
+ * bft/io.h — how the pure PBFT cores (replica and client) touch the world.
+ *
+ * The cores in bft/core and bft/client never open files or network
+ * endpoints, never read a clock, never start threads and never draw entropy
+ * (DESIGN.md, "The bft/ library"; STYLE.md, canonical/raft's raft_io). Every
+ * effect goes through the two versioned vtables below, supplied by the
+ * daemons (real UDP, epoll timers, LMDB) or by tests/sim (simulated network,
+ * simulated clock, toy service).
+ *
+ * All callbacks are invoked synchronously from inside a core entry point and
+ * must not call back into the same core object.
+ */
+#ifndef BFT_IO_H
+#define BFT_IO_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdbool.h>
+
+#include "bft/crypto.h"
+
+#define BFT_IO_VERSION 1
+#define BFT_SERVICE_VERSION 1
+
+/* Log levels (syslog-like order). */
+enum bft_log_level {
+	BFT_LOG_ERROR = 0,
+	BFT_LOG_WARN = 1,
+	BFT_LOG_INFO = 2,
+	BFT_LOG_DEBUG = 3,
+};
+
+/* Timers a core may arm; each is a single one-shot timer per core. */
+enum bft_timer {
+	BFT_TIMER_STATUS = 0,      /* replica: periodic STATUS / retransmission */
+	BFT_TIMER_VIEW_CHANGE = 1, /* replica: a request has waited too long */
+	BFT_TIMER_CLIENT = 2,      /* client: retransmit the outstanding request */
+	BFT_TIMER_COUNT = 3,
+};
+
+/* Events the cores report for metrics, tracing and the simulation's
+ * invariant checks. Purely informational: ignoring them is always correct. */
+enum bft_trace_kind {
+	BFT_TRACE_COMMITTED = 1,   /* seq committed-local with batch digest */
+	BFT_TRACE_EXECUTED = 2,    /* seq executed (tentative or final) */
+	BFT_TRACE_STABLE = 3,      /* checkpoint seq became stable (digest) */
+	BFT_TRACE_NEW_VIEW = 4,    /* entered view (seq = view number) */
+	BFT_TRACE_REJECTED = 5,    /* a message was rejected (seq = msg type) */
+	BFT_TRACE_BEHIND = 6,      /* replica is behind a stable checkpoint (seq) */
+};
+
+struct bft_trace {
+	enum bft_trace_kind kind;
+	uint32_t node;
+	uint64_t view;
+	uint64_t seq;
+	const uint8_t *digest; /* BFT_DIGEST_LEN bytes or NULL */
+	bool tentative;
+};
+
+struct bft_io {
+	int version; /* BFT_IO_VERSION */
+	void *data;  /* passed back to every callback */
+
+	/* Send len bytes to node `to` (replica or client id). Best effort: the
+	 * message may be lost, and the core retransmits what matters. buf is
+	 * only valid during the call. */
+	void (*send)(void *data, uint32_t to, const uint8_t *buf, size_t len);
+
+	/* Arm timer `which` to fire after ms milliseconds (replacing a pending
+	 * one); ms == 0 cancels it. Firing calls the core's on_timer. */
+	void (*set_timer)(void *data, enum bft_timer which, uint64_t ms);
+
+	/* Wall-clock time in microseconds since the Unix epoch. Used only to
+	 * propose (primary) and sanity-check (backups) the agreed batch time. */
+	uint64_t (*now_us)(void *data);
+
+	/* One log line, already formatted, naming the node (and view). */
+	void (*log)(void *data, enum bft_log_level level, const char *line);
+
+	/* Optional (may be NULL): trace events, see above. */
+	void (*trace)(void *data, const struct bft_trace *ev);
+};
+
+/* One request handed to the service for execution. */
+struct bft_exec_req {
+	uint32_t client;
+	uint64_t timestamp;
+	bool read_only;
+	const uint8_t *op;
+	uint32_t op_len;
+};
+
+/*
+ * The replicated state machine. Execution must be deterministic: the same
+ * batches with the same agreed time produce byte-identical results and state
+ * on every correct replica (DESIGN.md, "Determinism").
+ *
+ * Results are written into a caller-provided buffer of result_cap bytes
+ * (BFT_MAX_RESULT); *result_len receives the length.
+ */
+struct bft_service {
+	int version; /* BFT_SERVICE_VERSION */
+	void *data;
+
+	/* Start executing batch `seq`; `time_us` is the agreed batch time (the
+	 * primary's proposal, clamped by the core to be strictly increasing).
+	 * Everything executed until batch_end is one atomic unit. */
+	int (*batch_begin)(void *data, uint64_t seq, uint64_t time_us);
+
+	/* Execute one read-write request of the current batch. The service also
+	 * records (client, timestamp, result) as the client's last reply, as
+	 * part of its replicated state (the paper keeps the reply cache in the
+	 * state so state transfer carries it). */
+	int (*execute)(void *data, const struct bft_exec_req *req, uint8_t *result,
+		       uint32_t result_cap, uint32_t *result_len);
+
+	/* Finish batch seq: make its effects durable as the durability mode
+	 * requires. Replies for a committed batch leave only after this
+	 * returns 0. A batch executed tentatively (§5.1.2: prepared, not yet
+	 * committed) stays open — its replies leave marked tentative — and is
+	 * ended when it commits, or aborted if a view change does not choose
+	 * it. At most one batch is open at a time. */
+	int (*batch_end)(void *data, uint64_t seq);
+
+	/* Undo the open batch seq as if it had never begun. */
+	int (*batch_abort)(void *data, uint64_t seq);
+
+	/* Execute a read-only request against the current state, no change. */
+	int (*execute_ro)(void *data, const struct bft_exec_req *req, uint8_t *result,
+			  uint32_t result_cap, uint32_t *result_len);
+
+	/* Digest of the whole state as of the last batch_end (seq), for a
+	 * CHECKPOINT message (§4.3). Must cost O(changes since the last call). */
+	int (*checkpoint)(void *data, uint64_t seq, uint8_t digest[BFT_DIGEST_LEN]);
+};
+
+#endif

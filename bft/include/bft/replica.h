@@ -1,0 +1,79 @@
+/*
+ * bft/replica.h — the pure PBFT replica state machine.
+ *
+ * Castro & Liskov, OSDI '99 §4 (the algorithm) and §5.1 (optimizations).
+ * A replica is driven only by three kinds of events — bytes from the network
+ * (bft_replica_recv), a timer firing (bft_replica_on_timer) and start — and
+ * acts only through struct bft_io and struct bft_service (bft/io.h). It never
+ * reads a clock except through io->now_us, and never blocks.
+ *
+ * Ownership: the replica borrows the keyring, io and service; they must
+ * outlive it. Not thread-safe: one thread drives one replica.
+ */
+#ifndef BFT_REPLICA_H
+#define BFT_REPLICA_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdbool.h>
+
+#include "bft/crypto.h"
+#include "bft/io.h"
+
+struct bft_replica;
+
+struct bft_replica_config {
+	uint32_t n;                  /* replicas, n = 3f+1, ≤ BFT_MAX_REPLICAS */
+	uint32_t f;
+	uint32_t id;                 /* this replica, 0..n-1 */
+	uint32_t n_clients;          /* clients are nodes n .. n+n_clients-1 */
+	uint32_t checkpoint_interval;/* K (default 128) */
+	uint32_t log_window;         /* L, a multiple of K (default 2K) */
+	uint32_t max_batch;          /* requests per pre-prepare (≤ BFT_MAX_BATCH) */
+	uint32_t max_inflight;       /* batches the primary has outstanding */
+	uint32_t big_request;        /* ops of more bytes travel by digest */
+	uint64_t status_ms;          /* STATUS period (retransmission) */
+	uint64_t view_change_ms;     /* base view-change timeout (§4.4) */
+	uint64_t max_skew_us;        /* primary's time may run this far ahead */
+	bool tentative;              /* tentative execution (§5.1.2) */
+	bool digest_replies;         /* one full reply, others digests (§5.1.1) */
+	enum bft_log_level log_level;/* lines above this level are not built */
+	uint32_t test_bugs;          /* BFT_BUG_* (honoured in test-hook builds only) */
+};
+
+/* Deliberate protocol bugs, compiled in only with -DBFT_TEST_HOOKS, used by
+ * tests/sim to show that each invariant check catches a broken replica. */
+#define BFT_BUG_WEAK_QUORUMS 0x1u  /* prepared w/o prepares, commit with f+1 */
+#define BFT_BUG_LOCAL_TIME 0x2u    /* execute with own clock, not agreed time */
+#define BFT_BUG_REEXECUTE 0x4u     /* primary re-batches executed requests */
+#define BFT_BUG_NO_STATUS 0x8u     /* never answers STATUS (no retransmission) */
+
+/* Fill cfg with the defaults (K=128, L=256, batch 64, inflight 2, big 4096,
+ * STATUS 100 ms, skew 60 s, tentative and digest replies on) for n, f, id. */
+void bft_replica_config_default(struct bft_replica_config *cfg, uint32_t f,
+				uint32_t id, uint32_t n_clients);
+
+/* Validate cfg (BFT_E_INVAL with a log line on failure) and create the
+ * replica in view 0 with an empty log. */
+int bft_replica_new(const struct bft_replica_config *cfg, struct bft_keyring *kr,
+		    const struct bft_io *io, const struct bft_service *svc,
+		    struct bft_replica **out);
+void bft_replica_free(struct bft_replica *r);
+
+/* Arm the periodic timers. Call once after new. */
+void bft_replica_start(struct bft_replica *r);
+
+/* A datagram arrived. Any bytes are acceptable input: malformed,
+ * unauthenticated or out-of-window messages are dropped (and logged). */
+void bft_replica_recv(struct bft_replica *r, const uint8_t *buf, size_t len);
+
+/* Timer `which` (armed through io->set_timer) fired. */
+void bft_replica_on_timer(struct bft_replica *r, enum bft_timer which);
+
+/* Observers. */
+uint64_t bft_replica_view(const struct bft_replica *r);
+uint64_t bft_replica_last_executed(const struct bft_replica *r);
+uint64_t bft_replica_stable(const struct bft_replica *r);
+uint32_t bft_replica_id(const struct bft_replica *r);
+
+#endif

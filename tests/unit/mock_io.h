@@ -1,0 +1,240 @@
+/*
+ * mock_io.h — test doubles for the unit tests of the pure PBFT cores.
+ *
+ *   struct mock_io       a struct bft_io that records every datagram sent
+ *                        (destination + copy of the bytes), every set_timer
+ *                        call, every log line and trace event, with a clock
+ *                        the test sets (now_us).
+ *   struct mock_service  a struct bft_service: a counter that every
+ *                        read-write request increments, recording each call
+ *                        (batch_begin / execute / batch_end / batch_abort /
+ *                        execute_ro / checkpoint) with its seq, time and op;
+ *                        batch_abort restores the counter of batch_begin.
+ *   struct mock_keys     keyrings of the fixed test cluster: n = 4 replicas
+ *                        (f = 1, nodes 0..3) and 2 clients (nodes 4, 5),
+ *                        derived from fixed seeds.
+ *   mock_forge_*         correctly authenticated messages as any node.
+ *   struct mock_node     one replica wired to a mock_io and a mock_service.
+ *
+ * The digests the tests expect are computed here independently of the
+ * codec (mock_req_digest, mock_pp_digest: plain SHA-256 over the documented
+ * layouts), so a test comparing them with what the core sends can fail.
+ *
+ * Helpers assert with Check (ck_assert*) on internal failures.
+ */
+#ifndef MOCK_IO_H
+#define MOCK_IO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "bft/client_core.h"
+#include "bft/crypto.h"
+#include "bft/error.h"
+#include "bft/io.h"
+#include "bft/messages.h"
+#include "bft/replica.h"
+
+/* ---- the fixed test cluster ---- */
+#define MOCK_F 1u
+#define MOCK_N 4u
+#define MOCK_N_CLIENTS 2u
+#define MOCK_N_NODES (MOCK_N + MOCK_N_CLIENTS)
+#define MOCK_C0 4u /* first client */
+#define MOCK_C1 5u /* second client */
+#define MOCK_EPOCH_US 1700000000000000ull /* a plausible "now" */
+
+/* ---- recording io ---- */
+
+struct mock_sent {
+	uint32_t to;
+	uint8_t *buf;
+	size_t len;
+};
+
+struct mock_timer_call {
+	enum bft_timer which;
+	uint64_t ms;
+};
+
+struct mock_trace {
+	enum bft_trace_kind kind;
+	uint32_t node;
+	uint64_t view, seq;
+	bool has_digest;
+	uint8_t digest[BFT_DIGEST_LEN];
+	bool tentative;
+};
+
+struct mock_io {
+	struct bft_io io; /* hand &io to the core */
+	uint64_t now_us;
+	struct mock_sent *sent;
+	size_t n_sent, cap_sent;
+	struct mock_timer_call *timers;
+	size_t n_timers, cap_timers;
+	char **logs;
+	size_t n_logs, cap_logs;
+	struct mock_trace *traces;
+	size_t n_traces, cap_traces;
+	bool echo_logs; /* print log lines to stderr (debugging) */
+};
+
+void mock_io_init(struct mock_io *m, uint64_t now_us);
+/* Forget everything recorded so far (keeps now_us). */
+void mock_io_clear(struct mock_io *m);
+void mock_io_free(struct mock_io *m);
+
+/* Decode sent datagram i for the n = 4 cluster (asserts it decodes). */
+void mock_sent_decode(const struct mock_io *m, size_t i, struct bft_msg *out);
+/* Number of sent datagrams of `type` (0: any) to `to` (MOCK_ANY: any). */
+#define MOCK_ANY 0xffffffffu
+size_t mock_count(const struct mock_io *m, uint8_t type, uint32_t to);
+/* Index of the nth (0-based) sent datagram of `type` to `to`, or -1. */
+long mock_find(const struct mock_io *m, uint8_t type, uint32_t to, size_t nth);
+/* Bitmap of destinations of sent datagrams of `type`. */
+uint64_t mock_dest_mask(const struct mock_io *m, uint8_t type);
+/* Number of trace events of `kind` (with seq == `seq`, or any seq if
+ * seq == UINT64_MAX). */
+size_t mock_trace_count(const struct mock_io *m, enum bft_trace_kind kind, uint64_t seq);
+bool mock_log_contains(const struct mock_io *m, const char *needle);
+/* Last set_timer call for `which`; false if none. */
+bool mock_last_timer(const struct mock_io *m, enum bft_timer which, uint64_t *ms);
+
+/* ---- counter service ---- */
+
+enum mock_call_kind {
+	MOCK_BEGIN = 1,
+	MOCK_EXEC = 2,
+	MOCK_END = 3,
+	MOCK_EXEC_RO = 4,
+	MOCK_CKPT = 5,
+	MOCK_ABORT = 6,
+};
+
+#define MOCK_OP_KEEP 256u
+
+struct mock_call {
+	enum mock_call_kind kind;
+	uint64_t seq;     /* BEGIN, END, ABORT, CKPT; EXEC: the open batch */
+	uint64_t time_us; /* BEGIN */
+	uint32_t client;  /* EXEC, EXEC_RO */
+	uint64_t timestamp;
+	bool read_only;
+	uint32_t op_len;
+	uint8_t op[MOCK_OP_KEEP]; /* first MOCK_OP_KEEP bytes */
+	uint64_t counter; /* counter after the call */
+	size_t sent_before; /* datagrams the linked mock_io had sent by then */
+};
+
+struct mock_service {
+	struct bft_service svc; /* hand &svc to the core */
+	uint64_t counter;       /* read-write requests executed */
+	uint64_t cur_seq;
+	uint64_t begin_counter; /* counter when the open batch began */
+	bool in_batch;
+	bool misuse;            /* a call out of order (execute outside a batch...) */
+	struct mock_call *calls;
+	size_t n_calls, cap_calls;
+	enum mock_call_kind fail_on; /* 0: never fail; else that call returns -1 */
+	const struct mock_io *io; /* optional: orders calls against sends */
+};
+
+void mock_service_init(struct mock_service *s);
+void mock_service_free(struct mock_service *s);
+size_t mock_calls_of(const struct mock_service *s, enum mock_call_kind kind);
+
+/* The counter service's result for a request: u64le(counter after it) || op. */
+uint32_t mock_result(uint64_t counter, const void *op, uint32_t op_len, uint8_t *out);
+/* Its state digest: SHA-256("mock-state" || u64le(counter)). */
+void mock_state_digest(uint64_t counter, uint8_t out[BFT_DIGEST_LEN]);
+
+/* ---- keys ---- */
+
+struct mock_keys {
+	struct bft_keypair kp[MOCK_N_NODES];
+	struct bft_pubkey pub[MOCK_N_NODES];
+	struct bft_keyring *kr[MOCK_N_NODES];
+};
+
+void mock_keys_init(struct mock_keys *k);
+void mock_keys_free(struct mock_keys *k);
+
+/* ---- independent digests (plain SHA-256 over the documented layouts) ---- */
+
+void mock_req_digest(uint32_t client, uint64_t ts, uint16_t flags, const void *op,
+		     uint32_t op_len, uint8_t out[BFT_DIGEST_LEN]);
+/* Batch digest from the entries' digests (set by mock_pp_add_*). */
+void mock_pp_digest(const struct bft_pre_prepare *pp, uint8_t out[BFT_DIGEST_LEN]);
+/* Batch digest of a decoded PRE-PREPARE, recomputing every INLINE entry's
+ * request digest with mock_req_digest (DIGEST entries: as carried). */
+void mock_pp_digest_of_msg(const struct bft_msg *m, uint8_t out[BFT_DIGEST_LEN]);
+
+/* ---- forging authenticated messages ---- */
+
+/* REQUEST from `client`, authenticated with the client's keyring. */
+size_t mock_forge_request(struct mock_keys *k, uint8_t *buf, size_t cap, uint32_t client,
+			  uint64_t ts, uint32_t replier, uint16_t flags, const void *op,
+			  uint32_t op_len);
+
+/* Build a pre-prepare body; entries added in order. The raw request of an
+ * INLINE entry must stay valid until the pre-prepare is encoded. */
+void mock_pp_init(struct bft_pre_prepare *pp, uint64_t view, uint64_t seq, uint64_t nondet);
+void mock_pp_add_inline(struct bft_pre_prepare *pp, const uint8_t *req, size_t len);
+void mock_pp_add_digest(struct bft_pre_prepare *pp, uint32_t client, uint64_t ts,
+			uint16_t flags, const void *op, uint32_t op_len);
+/* PRE-PREPARE authenticated by `sender` (normally the primary of pp->view). */
+size_t mock_forge_pre_prepare(struct mock_keys *k, uint8_t *buf, size_t cap,
+			      uint32_t sender, const struct bft_pre_prepare *pp);
+/* PREPARE or COMMIT (type) from replica `from`. */
+size_t mock_forge_vote(struct mock_keys *k, uint8_t *buf, size_t cap, uint8_t type,
+		       uint32_t from, uint64_t view, uint64_t seq,
+		       const uint8_t digest[BFT_DIGEST_LEN]);
+/* CHECKPOINT signed by `from`. */
+size_t mock_forge_checkpoint(struct mock_keys *k, uint8_t *buf, size_t cap, uint32_t from,
+			     uint64_t seq, const uint8_t digest[BFT_DIGEST_LEN]);
+/* STATUS from replica `from`. */
+size_t mock_forge_status(struct mock_keys *k, uint8_t *buf, size_t cap, uint32_t from,
+			 uint64_t view, uint64_t stable, uint64_t last_exec,
+			 uint64_t last_prepared, uint32_t flags);
+/* REPLY from replica `from` MACed for `to`, carrying client field `client`.
+ * With BFT_REP_DIGEST in flags pass the 32-byte digest as the result. */
+size_t mock_forge_reply(struct mock_keys *k, uint8_t *buf, size_t cap, uint32_t from,
+			uint32_t to, uint32_t client, uint16_t flags, uint64_t view,
+			uint64_t ts, const void *result, uint32_t len);
+
+/* Whether an authenticated message in buf verifies at node `at` as sent by
+ * `from` (authenticator, MAC or signature according to its type). */
+bool mock_verify(struct mock_keys *k, uint32_t at, const uint8_t *buf, size_t len);
+
+/* The nth (0-based) PRE-PREPARE sent (counting only those to `to`):
+ * returns its seq and fills its batch digest (mock_pp_digest_of_msg);
+ * asserts it exists. */
+uint64_t mock_sent_pp(const struct mock_io *m, uint32_t to, size_t nth,
+		      uint8_t digest[BFT_DIGEST_LEN]);
+
+/* ---- one replica under test ---- */
+
+struct mock_node {
+	struct mock_io io;
+	struct mock_service svc;
+	struct bft_replica *r;
+	struct bft_replica_config cfg;
+	struct mock_keys *keys;
+};
+
+/* Defaults for the unit tests: f = 1, 2 clients, K = 4, L = 8, big requests
+ * above 64 bytes, tentative execution and digest replies on. */
+void mock_replica_config(struct bft_replica_config *cfg, uint32_t id);
+void mock_node_open(struct mock_node *nd, struct mock_keys *k,
+		    const struct bft_replica_config *cfg);
+void mock_node_close(struct mock_node *nd);
+void mock_deliver(struct mock_node *nd, const uint8_t *buf, size_t len);
+
+/* Feed votes of `type` for (view, seq, digest) from every replica in
+ * from_mask (bit j = replica j) to nd. */
+void mock_feed_votes(struct mock_node *nd, uint8_t type, uint64_t view, uint64_t seq,
+		     const uint8_t digest[BFT_DIGEST_LEN], uint64_t from_mask);
+
+#endif
