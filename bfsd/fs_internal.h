@@ -1,0 +1,263 @@
+/*
+ * fs_internal.h — private types of the file system state machine (bfsd/fs_*.c).
+ *
+ * Status convention inside the library: functions return an int that is
+ *   0     success,
+ *   > 0   an NFSv3 status (NFS3ERR_*, RFC 1813 §2.6) to report to the client,
+ *   < 0   a bfs/error.h code: this replica failed locally and must stop.
+ * Procedure handlers return only 0 or < 0; the NFS status goes in the result.
+ *
+ * Mutation rule: LMDB with MDB_WRITEMAP has no nested transactions, so a
+ * handler performs every check that can yield an NFS error before its first
+ * write. After the first write only a local failure (< 0) can stop it, and
+ * that aborts the whole batch.
+ *
+ * Nothing here reads a clock or iterates an unordered container.
+ */
+#ifndef BFS_FS_INTERNAL_H
+#define BFS_FS_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <lmdb.h>
+
+#include "nfs3_prot.h"
+
+#include "bfs/error.h"
+#include "bfs/fs.h"
+#include "bfs/op.h"
+
+#define BFS_FORMAT_VERSION 1u
+#define BFS_BLOCK_SIZE 8192u        /* data block; doc/fs.md explains the choice */
+#define BFS_NAME_MAX 255u           /* bytes of one name (PATHCONF name_max) */
+#define BFS_PATH_MAX 1024u          /* bytes of a symlink target */
+#define BFS_LINK_MAX 32000u         /* PATHCONF linkmax */
+#define BFS_XFER_MAX 32768u         /* FSINFO rtmax/wtmax: fits a 60 KiB BFT message */
+#define BFS_DTPREF 8192u
+#define BFS_DIRENT_SIZE 32u         /* reported directory size per entry */
+#define BFS_ARENA_SIZE (256u * 1024u) /* per-request result memory (a constant:
+                                        results must not depend on it) */
+#define BFS_ROOT_INO 1u
+#define BFS_ROOT_GEN 1u
+#define BFS_COOKIE_FIRST 3u         /* 1 is ".", 2 is "..", entries from 3 */
+
+/* Sub-databases. The first BFS_DB_TRACKED are replicated state and enter
+ * the digest; the others are derived indexes or local bookkeeping. */
+enum bfs_db {
+	BFS_DB_META = 0,     /* "super" → struct bfs_super */
+	BFS_DB_INODES,       /* ino → struct bfs_inode */
+	BFS_DB_DIRENTS,      /* dir ino ‖ name → child ino, cookie */
+	BFS_DB_BLOCKS,       /* ino ‖ block number → data */
+	BFS_DB_REPLIES,      /* client → timestamp, result */
+	BFS_DB_TRACKED,
+	BFS_DB_COOKIES = BFS_DB_TRACKED, /* dir ino ‖ cookie → name (index) */
+	BFS_DB_OBJDIG,       /* bucket ‖ tag ‖ key → object digest */
+	BFS_DB_PARTITION,    /* level ‖ index → interior digest */
+	BFS_DB_DIRTY,        /* tag ‖ key → "" : changed since the last checkpoint */
+	BFS_DB_LOCAL,        /* "last_seq" → u64: local, not replicated */
+	BFS_DB_COUNT,
+};
+
+struct bfs_time {
+	uint32_t sec;
+	uint32_t nsec;
+};
+
+/* The replicated super record (meta "super"). */
+struct bfs_super {
+	uint32_t version;
+	uint32_t block_size;
+	uint64_t fsid;
+	uint64_t next_ino;
+	uint64_t used_inodes;
+	uint64_t used_blocks;
+	uint64_t max_bytes;
+	uint64_t max_files;
+	uint64_t max_file_size;
+	uint32_t atime_mode;
+	uint32_t root_squash;
+	uint32_t anon_uid;
+	uint32_t anon_gid;
+};
+
+#define BFS_INODE_CVERF 0x1u /* cverf holds an EXCLUSIVE create verifier */
+
+/* One inode (an "inodes" record). */
+struct bfs_inode {
+	uint64_t ino;          /* key; never stored in the value */
+	uint32_t gen;
+	uint32_t type;         /* ftype3 */
+	uint32_t mode;         /* permission and set-id bits (07777) */
+	uint32_t nlink;
+	uint32_t uid;
+	uint32_t gid;
+	uint32_t flags;        /* BFS_INODE_* */
+	uint64_t size;
+	uint64_t nblocks;      /* stored data blocks */
+	uint32_t rdev1;
+	uint32_t rdev2;
+	struct bfs_time atime;
+	struct bfs_time mtime;
+	struct bfs_time ctime;
+	uint64_t parent;       /* directories: the parent's ino (root: itself) */
+	uint64_t nentries;     /* directories: entries other than . and .. */
+	uint64_t next_cookie;  /* directories: cookie of the next new entry */
+	uint8_t cverf[NFS3_CREATEVERFSIZE];
+	uint32_t target_len;   /* symlinks */
+	char target[BFS_PATH_MAX + 1];
+};
+
+struct bfs_fs {
+	MDB_env *env;
+	MDB_dbi dbi[BFS_DB_COUNT];
+	MDB_txn *wtxn;            /* the open batch, or NULL */
+	uint64_t batch_seq;
+	struct bfs_time batch_time;
+	uint64_t last_seq;        /* last committed batch */
+	struct bfs_super super;   /* committed copy; batch copy lives in wsuper */
+	struct bfs_super wsuper;
+	uint8_t *arena;           /* BFS_ARENA_SIZE bytes, owned */
+	char storage_error[128];
+};
+
+/* One request being executed. */
+struct bfs_req {
+	struct bfs_fs *fs;
+	MDB_txn *txn;
+	struct bfs_super *sb;     /* &fs->wsuper in a batch, &fs->super otherwise */
+	bool writable;            /* txn is the batch's write transaction */
+	bool set_atime;           /* strict mode, read-write execution */
+	struct bfs_cred cred;     /* after root squash */
+	struct bfs_time now;
+	size_t arena_used;
+};
+
+/* ---- fs_state.c: the LMDB environment ---- */
+int bfs_storage_error(struct bfs_fs *fs, const char *what, int mdb_rc);
+int bfs_super_put(struct bfs_fs *fs, MDB_txn *txn, const struct bfs_super *sb);
+
+/* ---- fs_store.c: record access; writes to tracked dbs mark objects dirty ---- */
+int bfs_store_get(struct bfs_fs *fs, MDB_txn *txn, enum bfs_db db,
+		  const void *key, size_t klen, MDB_val *val, bool *found);
+int bfs_store_put(struct bfs_fs *fs, MDB_txn *txn, enum bfs_db db,
+		  const void *key, size_t klen, const void *val, size_t vlen);
+int bfs_store_del(struct bfs_fs *fs, MDB_txn *txn, enum bfs_db db,
+		  const void *key, size_t klen);
+/* Delete every record whose key is >= start and shares start's first
+ * prefix_len bytes; *deleted receives the count. */
+int bfs_store_del_from(struct bfs_fs *fs, MDB_txn *txn, enum bfs_db db,
+		       const uint8_t *start, size_t klen, size_t prefix_len,
+		       uint64_t *deleted);
+
+/* ---- fs_codec.c: fixed encodings of records and keys ---- */
+#define BFS_SUPER_LEN 80u
+#define BFS_INODE_FIXED_LEN 120u
+#define BFS_DIRENT_VAL_LEN 17u
+#define BFS_KEY_MAX (8u + BFS_NAME_MAX + 8u)
+void bfs_super_encode(const struct bfs_super *sb, uint8_t out[BFS_SUPER_LEN]);
+int bfs_super_decode(const uint8_t *p, size_t len, struct bfs_super *sb);
+size_t bfs_inode_encode(const struct bfs_inode *in, uint8_t *out);
+int bfs_inode_decode(uint64_t ino, const uint8_t *p, size_t len, struct bfs_inode *in);
+void bfs_dirent_val_encode(uint64_t child, uint64_t cookie, uint8_t out[BFS_DIRENT_VAL_LEN]);
+int bfs_dirent_val_decode(const uint8_t *p, size_t len, uint64_t *child, uint64_t *cookie);
+size_t bfs_key_ino_name(uint8_t *key, uint64_t ino, const char *name, size_t len);
+void bfs_key_ino_u64(uint8_t key[16], uint64_t ino, uint64_t n);
+
+/* ---- fs_req.c: request context helpers ---- */
+void *bfs_req_alloc(struct bfs_req *r, size_t n);
+int bfs_status(nfsstat3 *status, int st);
+struct bfs_time bfs_time_from_us(uint64_t us);
+
+/* ---- fs_inode.c: inodes, handles, attributes ---- */
+int bfs_inode_get(struct bfs_req *r, uint64_t ino, struct bfs_inode *in);
+int bfs_inode_put(struct bfs_req *r, const struct bfs_inode *in);
+int bfs_inode_from_fh(struct bfs_req *r, const nfs_fh3 *fh, struct bfs_inode *in);
+int bfs_dir_open(struct bfs_req *r, const nfs_fh3 *fh, struct bfs_inode *dir,
+		 pre_op_attr *pre, wcc_data *wcc);
+int bfs_inode_alloc(struct bfs_req *r, struct bfs_inode *in);
+int bfs_inode_unlink(struct bfs_req *r, struct bfs_inode *in);
+void bfs_fh_encode(uint64_t ino, uint32_t gen, uint8_t out[BFS_FS_FH_LEN]);
+int bfs_fh_make(struct bfs_req *r, const struct bfs_inode *in, nfs_fh3 *fh);
+int bfs_post_fh(struct bfs_req *r, const struct bfs_inode *in, post_op_fh3 *p);
+void bfs_fattr(const struct bfs_req *r, const struct bfs_inode *in, fattr3 *a);
+void bfs_post_attr(const struct bfs_req *r, const struct bfs_inode *in, post_op_attr *p);
+void bfs_pre_attr(const struct bfs_inode *in, pre_op_attr *p);
+void bfs_wcc(const struct bfs_req *r, const pre_op_attr *pre,
+	     const struct bfs_inode *after, wcc_data *w);
+void bfs_touch(struct bfs_req *r, struct bfs_inode *in, bool mtime);
+int bfs_require_regular(const struct bfs_inode *in);
+
+/* ---- fs_perm.c: AUTH_SYS permission checks ---- */
+#define BFS_MAY_READ 4u
+#define BFS_MAY_WRITE 2u
+#define BFS_MAY_EXEC 1u
+bool bfs_perm_owner(const struct bfs_req *r, const struct bfs_inode *in);
+int bfs_perm_check(const struct bfs_req *r, const struct bfs_inode *in, uint32_t may);
+int bfs_perm_io(const struct bfs_req *r, const struct bfs_inode *in, uint32_t may);
+int bfs_perm_sticky(const struct bfs_req *r, const struct bfs_inode *dir,
+		    const struct bfs_inode *victim);
+uint32_t bfs_perm_access(const struct bfs_req *r, const struct bfs_inode *in, uint32_t want);
+
+/* ---- fs_name.c: name validation ---- */
+int bfs_name_check(const char *name);
+int bfs_name_check_new(const char *name);
+bool bfs_name_is_dot(const char *name);
+
+/* ---- fs_dir.c: directory entries ---- */
+int bfs_dir_lookup(struct bfs_req *r, const struct bfs_inode *dir, const char *name,
+		   uint64_t *child, bool *found);
+int bfs_dir_add(struct bfs_req *r, struct bfs_inode *dir, const char *name, uint64_t child);
+int bfs_dir_remove(struct bfs_req *r, struct bfs_inode *dir, const char *name);
+uint64_t bfs_dir_size(const struct bfs_inode *dir);
+void bfs_dir_verf(const struct bfs_inode *dir, cookieverf3 verf);
+
+/* ---- fs_data.c: sparse data blocks ---- */
+int bfs_data_read(struct bfs_req *r, const struct bfs_inode *in, uint64_t off,
+		  uint32_t len, uint8_t *out);
+int bfs_data_blocks_needed(struct bfs_req *r, const struct bfs_inode *in,
+			   uint64_t off, uint32_t len, uint64_t *missing);
+int bfs_data_write(struct bfs_req *r, struct bfs_inode *in, uint64_t off,
+		   const uint8_t *data, uint32_t len);
+int bfs_data_truncate(struct bfs_req *r, struct bfs_inode *in, uint64_t size);
+
+/* ---- fs_sattr.c: applying sattr3 (SETATTR and the create procedures) ---- */
+int bfs_sattr_check(struct bfs_req *r, const struct bfs_inode *in, const sattr3 *s,
+		    bool creating);
+int bfs_sattr_apply(struct bfs_req *r, struct bfs_inode *in, const sattr3 *s);
+
+/* ---- fs_exec.c ---- */
+int bfs_exec(struct bfs_fs *fs, MDB_txn *txn, bool writable, const uint8_t *op,
+	     uint32_t op_len, uint8_t *result, uint32_t cap, uint32_t *result_len);
+
+/* ---- fs_digest.c ---- */
+int bfs_digest_checkpoint(struct bfs_fs *fs, MDB_txn *txn, uint8_t root[32]);
+int bfs_digest_full(struct bfs_fs *fs, MDB_txn *txn, uint8_t root[32]);
+
+/* ---- procedure handlers (fs_*.c), RFC 1813 §3.3.x ---- */
+#define BFS_PROC(name) int bfs_proc_##name(struct bfs_req *r, void *argp, void *resp)
+BFS_PROC(null);
+BFS_PROC(getattr);
+BFS_PROC(setattr);
+BFS_PROC(lookup);
+BFS_PROC(access);
+BFS_PROC(readlink);
+BFS_PROC(read);
+BFS_PROC(write);
+BFS_PROC(create);
+BFS_PROC(mkdir);
+BFS_PROC(symlink);
+BFS_PROC(mknod);
+BFS_PROC(remove);
+BFS_PROC(rmdir);
+BFS_PROC(rename);
+BFS_PROC(link);
+BFS_PROC(readdir);
+BFS_PROC(readdirplus);
+BFS_PROC(fsstat);
+BFS_PROC(fsinfo);
+BFS_PROC(pathconf);
+BFS_PROC(commit);
+
+#endif

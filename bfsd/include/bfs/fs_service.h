@@ -1,0 +1,26 @@
+/*
+ * bfs/fs_service.h — the file system as the PBFT replicated service: fills
+ * a struct bft_service (bft/io.h) whose calls drive a struct bfs_fs.
+ *
+ *   batch_begin  → bfs_fs_batch_begin (one LMDB write txn, agreed time)
+ *   execute      → bfs_fs_execute, then the (client, timestamp, result)
+ *                  recorded as the client's last reply (replicated state)
+ *   batch_end    → bfs_fs_batch_end (commit, durable before replies leave)
+ *   batch_abort  → bfs_fs_batch_abort (a tentative batch a view change dropped)
+ *   execute_ro   → bfs_fs_execute_ro (read transaction, committed state)
+ *   checkpoint   → bfs_fs_checkpoint (incremental Merkle root)
+ *
+ * Every failure is reported as BFT_E_SERVICE (bft/error.h); the daemon gets
+ * the detail from bfs_fs_last_storage_error() and must stop the replica.
+ */
+#ifndef BFS_FS_SERVICE_H
+#define BFS_FS_SERVICE_H
+
+#include "bft/io.h"
+
+#include "bfs/fs.h"
+
+/* svc->data = fs; fs must outlive every use of svc. */
+void bfs_fs_service(struct bfs_fs *fs, struct bft_service *svc);
+
+#endif
