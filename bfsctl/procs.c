@@ -1,0 +1,146 @@
+/*
+ * procs.c — starting and stopping local bfsd processes (procs.h).
+ *
+ * Must never leave a child running after its parent dies, and never wait
+ * unboundedly for a child.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+
+#include "procs.h"
+
+#define PROCS_MAX_ARGS 32
+
+static void exec_child(const char *bfsd, const char *const *argv, pid_t parent)
+{
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
+		_exit(127);
+	execv(bfsd, (char *const *)argv);
+	fprintf(stderr, "cannot run %s: %s\n", bfsd, strerror(errno));
+	_exit(127);
+}
+
+static bool wait_ready(int fd, int timeout_ms)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	char buf[8];
+
+	if (poll(&p, 1, timeout_ms) != 1)
+		return false;
+	return read(fd, buf, sizeof(buf)) > 0;
+}
+
+pid_t procs_start_bfsd(const char *bfsd, const char *config, uint32_t id,
+		       bool unreplicated, const char *log_path, const char *const *extra)
+{
+	const char *argv[PROCS_MAX_ARGS];
+	char id_s[16], fd_s[16];
+	int fds[2], n = 0, i;
+	pid_t parent = getpid(), pid;
+
+	if (pipe2(fds, O_CLOEXEC) < 0)
+		return -1;
+	snprintf(id_s, sizeof(id_s), "%u", id);
+	argv[n++] = bfsd;
+	argv[n++] = "--config";
+	argv[n++] = config;
+	argv[n++] = "--id";
+	argv[n++] = id_s;
+	if (unreplicated)
+		argv[n++] = "--unreplicated";
+	argv[n++] = "--log";
+	argv[n++] = log_path;
+	argv[n++] = "--ready-fd";
+	argv[n++] = fd_s;
+	for (i = 0; extra && extra[i] && n < PROCS_MAX_ARGS - 1; i++)
+		argv[n++] = extra[i];
+	argv[n] = NULL;
+	pid = fork();
+	if (pid == 0) {
+		int w = dup(fds[1]); /* without O_CLOEXEC: inherited by bfsd */
+
+		snprintf(fd_s, sizeof(fd_s), "%d", w);
+		exec_child(bfsd, argv, parent);
+	}
+	close(fds[1]);
+	if (pid < 0 || !wait_ready(fds[0], 5000)) {
+		fprintf(stderr, "bfsd %s (id %u) did not become ready; see %s\n",
+			unreplicated ? "--unreplicated" : "replica", id, log_path);
+		close(fds[0]);
+		if (pid > 0)
+			procs_kill(pid);
+		return -1;
+	}
+	close(fds[0]);
+	return pid;
+}
+
+void procs_kill(pid_t pid)
+{
+	if (pid <= 0)
+		return;
+	kill(pid, SIGKILL);
+	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+		;
+}
+
+bool procs_stop(pid_t pid, int timeout_ms)
+{
+	int status, waited;
+
+	if (pid <= 0)
+		return true;
+	kill(pid, SIGTERM);
+	for (waited = 0; waited < timeout_ms; waited += 10) {
+		pid_t r = waitpid(pid, &status, WNOHANG);
+
+		if (r == pid)
+			return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+		if (r < 0)
+			return false;
+		nanosleep(&(struct timespec){ .tv_nsec = 10000000 }, NULL);
+	}
+	procs_kill(pid);
+	return false;
+}
+
+void procs_sibling(const char *rel, char *out, size_t len)
+{
+	char self[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	char *slash;
+
+	if (n <= 0) {
+		snprintf(out, len, "%s", rel);
+		return;
+	}
+	self[n] = '\0';
+	slash = strrchr(self, '/');
+	if (slash)
+		*slash = '\0';
+	snprintf(out, len, "%s/%s", self, rel);
+}
+
+static int rm_one(const char *p, const struct stat *st, int flag, struct FTW *f)
+{
+	(void)st;
+	(void)flag;
+	(void)f;
+	return remove(p);
+}
+
+void procs_rmtree(const char *dir)
+{
+	nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}

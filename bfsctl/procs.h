@@ -1,0 +1,37 @@
+/*
+ * procs.h — start and stop bfsd processes of a local cluster, for the
+ * benchmarks (bench/) and the integration tests (tests/integration/).
+ *
+ * Children die with their parent (PR_SET_PDEATHSIG), so a crashed test or
+ * benchmark never leaves stray replicas behind; every start waits (bounded)
+ * for the daemon's "ready" line on a pipe (bfsd --ready-fd).
+ */
+#ifndef BFS_PROCS_H
+#define BFS_PROCS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+/* Start `bfsd --config config --id id [--unreplicated] --ready-fd N
+ * --log log_path [extra...]` (extra is NULL-terminated, may be NULL) and
+ * wait up to 5 s for it to be ready. Returns the pid, or -1 with a message
+ * on stderr. */
+pid_t procs_start_bfsd(const char *bfsd, const char *config, uint32_t id,
+		       bool unreplicated, const char *log_path, const char *const *extra);
+
+/* SIGTERM, wait up to timeout_ms, then SIGKILL; reaps the child. Returns
+ * true if it exited cleanly (status 0) on SIGTERM. pid <= 0 is a no-op. */
+bool procs_stop(pid_t pid, int timeout_ms);
+
+/* SIGKILL and reap (a crashed replica). */
+void procs_kill(pid_t pid);
+
+/* Remove a directory tree (a test's or benchmark's temporary cluster). */
+void procs_rmtree(const char *dir);
+
+/* Path of a sibling program of the running executable's build tree:
+ * <dir of /proc/self/exe>/<rel>, e.g. "../bfsd/daemon/bfsd". */
+void procs_sibling(const char *rel, char *out, size_t len);
+
+#endif

@@ -1,0 +1,187 @@
+/*
+ * main.c — the bfsd daemon: one replica of the cluster (DESIGN.md
+ * "Processes"), or the unreplicated baseline server.
+ *
+ *   bfsd --config FILE --id I [--service null] [--null-result BYTES]
+ *        [--log FILE] [--log-level LEVEL] [--key FILE] [--unreplicated]
+ *        [--ready-fd FD]
+ *
+ * SIGTERM and SIGINT stop it cleanly (loop exits, everything is freed);
+ * SIGHUP reopens the log file. --ready-fd N writes "ready\n" to descriptor
+ * N once the socket is bound (for process supervisors and tests).
+ *
+ * Must never start on a configuration that does not validate or with a
+ * private key that does not match the configuration's public key.
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "bft/error.h"
+#include "daemon.h"
+#include "null_service.h"
+
+struct options {
+	const char *config, *log, *key, *service;
+	enum bft_log_level level;
+	uint32_t id;
+	bool have_id, unreplicated;
+	uint32_t null_result;
+	int ready_fd;
+};
+
+static void usage(void)
+{
+	fprintf(stderr,
+		"usage: bfsd --config FILE --id I [--service null] [--null-result BYTES]\n"
+		"            [--log FILE] [--log-level error|warn|info|debug] [--key FILE]\n"
+		"            [--unreplicated] [--ready-fd FD]\n");
+	exit(2);
+}
+
+static uint32_t num(const char *opt, const char *s, uint32_t max)
+{
+	char *end;
+	unsigned long v = s ? strtoul(s, &end, 10) : 0;
+
+	if (!s || *s < '0' || *s > '9' || *end || v > max) {
+		fprintf(stderr, "bfsd: %s needs a number from 0 to %u\n", opt, max);
+		exit(2);
+	}
+	return (uint32_t)v;
+}
+
+static void parse_args(int argc, char **argv, struct options *o)
+{
+	int i;
+
+	for (i = 1; i < argc; i++) {
+		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+
+		if (!strcmp(a, "--unreplicated")) {
+			o->unreplicated = true;
+			continue;
+		}
+		if (!v)
+			usage();
+		i++;
+		if (!strcmp(a, "--config"))
+			o->config = v;
+		else if (!strcmp(a, "--id"))
+			o->id = num(a, v, BFT_MAX_REPLICAS - 1), o->have_id = true;
+		else if (!strcmp(a, "--service"))
+			o->service = v;
+		else if (!strcmp(a, "--null-result"))
+			o->null_result = num(a, v, BFT_MAX_RESULT);
+		else if (!strcmp(a, "--log"))
+			o->log = v;
+		else if (!strcmp(a, "--key"))
+			o->key = v;
+		else if (!strcmp(a, "--ready-fd"))
+			o->ready_fd = (int)num(a, v, 1024);
+		else if (!strcmp(a, "--log-level") && bft_log_level_parse(v, &o->level) == 0)
+			continue;
+		else
+			usage();
+	}
+	if (!o->config || !o->have_id)
+		usage();
+	if (strcmp(o->service, "null") != 0) {
+		fprintf(stderr, "bfsd: unknown service '%s' (this build has: null)\n",
+			o->service);
+		exit(2);
+	}
+}
+
+static void print_diag(void *data, const char *msg)
+{
+	(void)data;
+	fprintf(stderr, "bfsd: %s\n", msg);
+}
+
+static void on_stop(void *data, int signo)
+{
+	struct bfsd *d = data;
+
+	bft_logf(d->log, BFT_LOG_INFO, "%s: signal %d, shutting down", d->name, signo);
+	bft_loop_stop(d->loop);
+}
+
+static void on_hup(void *data, int signo)
+{
+	struct bfsd *d = data;
+
+	(void)signo;
+	bft_log_reopen(d->log);
+}
+
+static int setup(struct bfsd *d, const struct options *o)
+{
+	int err;
+
+	if ((err = bft_config_load(o->config, print_diag, NULL, &d->cfg)))
+		return err;
+	if (o->id >= d->cfg->n) {
+		fprintf(stderr, "bfsd: --id %u is not a replica (0..%u)\n", o->id, d->cfg->n - 1);
+		return BFT_E_PEER;
+	}
+	if (o->unreplicated && (o->id != 0 || !d->cfg->has_unreplicated)) {
+		fprintf(stderr, "bfsd: --unreplicated runs as node 0 (--id 0) and needs "
+			"`unreplicated = host:port` in [cluster] of %s\n", o->config);
+		return BFT_E_INVAL;
+	}
+	if ((err = bft_config_own_key(d->cfg, o->id, o->key, print_diag, NULL, &d->kp)))
+		return err;
+	if ((err = bft_log_open(o->log, o->level, &d->log))) {
+		fprintf(stderr, "bfsd: cannot open log %s: %s\n", o->log, bft_net_strerror(err));
+		return err;
+	}
+	if ((err = bft_loop_new(&d->loop)) ||
+	    (err = bft_loop_add_signal(d->loop, SIGTERM, on_stop, d)) ||
+	    (err = bft_loop_add_signal(d->loop, SIGINT, on_stop, d)) ||
+	    (err = bft_loop_add_signal(d->loop, SIGHUP, on_hup, d)))
+		return err;
+	signal(SIGPIPE, SIG_IGN);
+	err = o->unreplicated ? unrep_server_start(d) : replica_node_start(d);
+	bft_wipe(&d->kp, sizeof(d->kp));
+	if (err)
+		bft_logf(d->log, BFT_LOG_ERROR, "%s: cannot start: %s", d->name,
+			 bft_net_strerror(err));
+	return err;
+}
+
+static void teardown(struct bfsd *d)
+{
+	unrep_server_stop(d);
+	replica_node_stop(d);
+	bft_loop_free(d->loop);
+	bft_log_free(d->log);
+	bft_config_free(d->cfg);
+	bft_wipe(&d->kp, sizeof(d->kp));
+}
+
+int main(int argc, char **argv)
+{
+	struct options o = { .service = "null", .level = BFT_LOG_INFO, .ready_fd = -1 };
+	struct null_service null;
+	struct bfsd d = { 0 };
+	int err;
+
+	parse_args(argc, argv, &o);
+	d.id = o.id;
+	snprintf(d.name, sizeof(d.name), o.unreplicated ? "unreplicated" : "replica %u", o.id);
+	null_service_init(&null, o.null_result);
+	d.svc = &null.vt;
+	err = setup(&d, &o);
+	if (!err && o.ready_fd >= 0) {
+		if (write(o.ready_fd, "ready\n", 6) != 6)
+			bft_logf(d.log, BFT_LOG_WARN, "cannot write to --ready-fd %d", o.ready_fd);
+		close(o.ready_fd);
+	}
+	if (!err)
+		err = bft_loop_run(d.loop);
+	teardown(&d);
+	return err ? 1 : 0;
+}

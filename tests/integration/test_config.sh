@@ -1,0 +1,39 @@
+#!/bin/sh
+# test_config.sh — bfsctl init / config check and bfsd's refusal of bad keys
+# and configurations (doc/config.md). Usage: test_config.sh BFSCTL BFSD
+# Never leaves files behind; starts bfsd only where it must refuse to run.
+set -u
+BFSCTL=$1 BFSD=$2
+D=$(mktemp -d /tmp/bfs-cfg-XXXXXX)
+trap 'rm -rf "$D"' EXIT
+fail=0
+bad() { echo "FAIL: $*" >&2; fail=1; }
+
+"$BFSCTL" init --dir "$D/c" --f 1 --base-port 21000 --clients 2 >/dev/null || bad "init failed"
+"$BFSCTL" config check "$D/c/bfs.conf" >/dev/null || bad "fresh config does not check"
+"$BFSCTL" init --dir "$D/c" >/dev/null 2>&1 && bad "init overwrote an existing cluster"
+[ "$(stat -c %a "$D/c/keys/replica0.key")" = 600 ] || bad "private key is not mode 0600"
+
+# Every problem is reported with its line number.
+sed -e 's/^f = 1 /f = x /' -e 's/^durability = sync/durability = maybe/' \
+    -e '0,/^address = 127.0.0.1:21001/s//address = nowhere/' "$D/c/bfs.conf" > "$D/c/bad.conf"
+out=$("$BFSCTL" config check "$D/c/bad.conf" 2>&1) && bad "bad config accepted"
+for want in "bad.conf:5: f must be" "durability must be" "address must be host:port"; do
+	echo "$out" | grep -q "$want" || bad "config check did not say '$want': $out"
+done
+
+# A group/world-readable private key is refused, naming the fix.
+chmod 644 "$D/c/keys/replica1.key"
+out=$("$BFSD" --config "$D/c/bfs.conf" --id 1 2>&1) && bad "bfsd ran with a 0644 key"
+echo "$out" | grep -q "chmod 600" || bad "no chmod hint: $out"
+chmod 600 "$D/c/keys/replica1.key"
+
+# A key that does not match the configuration is refused.
+out=$("$BFSD" --config "$D/c/bfs.conf" --id 1 --key "$D/c/keys/replica2.key" 2>&1) &&
+	bad "bfsd ran with another node's key"
+echo "$out" | grep -q "does not match" || bad "no mismatch message: $out"
+
+# Garbage instead of a config file.
+head -c 3000 /dev/urandom > "$D/junk.conf"
+"$BFSCTL" config check "$D/junk.conf" >/dev/null 2>&1 && bad "junk accepted"
+exit $fail
