@@ -32,8 +32,8 @@ static const struct bft_msg *entry_request(struct bft_replica *r,
 					   const struct log_entry *e, uint16_t i)
 {
 	const struct bft_pp_entry *x = &r->aux.u.pre_prepare.entries[i];
-	const uint8_t *raw = x->kind == BFT_PP_INLINE ? x->raw : e->bodies[i];
-	uint32_t len = x->kind == BFT_PP_INLINE ? x->raw_len : e->body_len[i];
+	const uint8_t *raw = e->bodies[i] ? e->bodies[i] : x->raw;
+	uint32_t len = e->bodies[i] ? e->body_len[i] : x->raw_len;
 
 	return bft_msg_decode(raw, len, r->cfg.n, &r->body) ? NULL : &r->body;
 }

@@ -6,8 +6,12 @@
  * its view v, n is between the watermarks, the authenticator checks, it has
  * not accepted a different pre-prepare for (v, n), every inline request is
  * authenticated by its client, and the proposed time is within the
- * configured skew ahead of its own clock. Requests named only by digest must have
- * arrived from the client (body_arrived) before the backup prepares.
+ * configured skew ahead of its own clock. Requests named only by digest, and
+ * inline requests whose client authenticator fails here (a faulty replica
+ * relaying a request can damage the entries of others while keeping the
+ * primary's valid), must arrive from the client itself (body_arrived) before
+ * the backup prepares: the batch digest does not cover authenticators, so
+ * every replica agrees on the batch whichever copy it authenticated.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -30,7 +34,6 @@ static const char *check_batch(struct bft_replica *r, const struct bft_pre_prepa
 			       bool fresh)
 {
 	uint64_t now = r->io->now_us(r->io->data);
-	uint32_t tlen = bft_msg_trailer_len(BFT_MSG_REQUEST, r->cfg.n);
 	uint16_t i, j;
 
 	/* Only the future is checked: a retransmitted pre-prepare is
@@ -50,15 +53,47 @@ static const char *check_batch(struct bft_replica *r, const struct bft_pre_prepa
 		for (j = 0; j < i; j++)
 			if (pp->entries[j].client == x->client)
 				return "two requests of one client in a batch";
-		if (x->kind == BFT_PP_INLINE &&
-		    bft_keyring_auth_verify(r->kr, x->client, x->raw, x->raw_len - tlen,
-					    x->raw + x->raw_len - tlen) != BFT_OK)
-			return "inline request fails its client's authenticator";
 	}
 	return NULL;
 }
 
-/* Take the bodies of digest-only entries from what the clients sent. */
+/* Whether an inline request carries a valid authenticator entry for us. */
+static bool inline_authentic(struct bft_replica *r, const struct bft_pp_entry *x)
+{
+	uint32_t tlen = bft_msg_trailer_len(BFT_MSG_REQUEST, r->cfg.n);
+
+	return bft_keyring_auth_verify(r->kr, x->client, x->raw, x->raw_len - tlen,
+				       x->raw + x->raw_len - tlen) == BFT_OK;
+}
+
+/* An authenticated copy of request (client, ts, digest) that we hold: a
+ * held large body, or the newest request the client sent us. */
+static bool find_copy(struct bft_replica *r, const struct bft_pp_entry *x,
+		      const uint8_t **raw, uint32_t *len)
+{
+	struct client_rec *c = client_get(r, x->client);
+	const struct held_request *h = held_find(c, x->timestamp, x->digest);
+	uint8_t d[BFT_DIGEST_LEN];
+
+	if (h) {
+		*raw = h->raw;
+		*len = h->len;
+		return true;
+	}
+	if (!c->pending || c->pending_ts != x->timestamp ||
+	    bft_msg_decode(c->pending, c->pending_len, r->cfg.n, &r->body) != BFT_OK)
+		return false;
+	bft_request_digest(x->client, x->timestamp, r->body.hdr.flags, r->body.u.request.op,
+			   r->body.u.request.op_len, d);
+	if (memcmp(d, x->digest, BFT_DIGEST_LEN))
+		return false;
+	*raw = c->pending;
+	*len = c->pending_len;
+	return true;
+}
+
+/* Find a body for every entry that needs one (digest-only entries, and
+ * inline ones that fail their authenticator here); count the missing. */
 static bool attach_bodies(struct bft_replica *r, struct log_entry *e,
 			  const struct bft_pre_prepare *pp)
 {
@@ -71,14 +106,15 @@ static bool attach_bodies(struct bft_replica *r, struct log_entry *e,
 		return false;
 	for (i = 0; i < pp->count; i++) {
 		const struct bft_pp_entry *x = &pp->entries[i];
-		const struct held_request *h;
+		const uint8_t *raw;
+		uint32_t len;
 
-		if (x->kind != BFT_PP_DIGEST)
+		if (x->kind == BFT_PP_INLINE && inline_authentic(r, x))
 			continue;
-		h = held_find(client_get(r, x->client), x->timestamp, x->digest);
-		if (h && (e->bodies[i] = malloc(h->len))) {
-			memcpy(e->bodies[i], h->raw, h->len);
-			e->body_len[i] = h->len;
+		e->need_mask |= 1ull << i;
+		if (find_copy(r, x, &raw, &len) && (e->bodies[i] = malloc(len))) {
+			memcpy(e->bodies[i], raw, len);
+			e->body_len[i] = len;
 		} else {
 			e->n_missing++;
 		}
@@ -114,16 +150,22 @@ static void chosen_content(struct bft_replica *r)
 	struct log_entry *e = log_find(r, pp->seq);
 	uint8_t d[BFT_DIGEST_LEN];
 	uint64_t view = r->view;
+	const char *why;
 
 	if (!r->view_active || !e || !e->chosen || e->has_pp || e->view != r->view)
 		return;
 	bft_batch_digest(pp, d);
-	if (memcmp(d, e->digest, BFT_DIGEST_LEN) || check_batch(r, pp, false))
+	if (memcmp(d, e->digest, BFT_DIGEST_LEN))
 		return;
+	why = check_batch(r, pp, false);
+	if (why)
+		return reject(r, why);
 	if (!log_accept_pp(r, e, &r->in))
 		return;
 	e->view = view;
 	note_pre_prepared(e, view, e->digest);
+	rlog(r, BFT_LOG_DEBUG, "content of chosen batch %llu arrived (%u bodies missing)",
+	     (unsigned long long)e->seq, e->n_missing);
 	if (e->n_missing == 0)
 		pp_ready(r, e);
 }
@@ -172,8 +214,8 @@ void recv_pre_prepare(struct bft_replica *r)
 		     (unsigned long long)pp->seq, e->n_missing);
 }
 
-/* A large request's body arrived from its client: complete any accepted
- * pre-prepare that was waiting for it. */
+/* An authenticated request arrived from its client: complete any accepted
+ * pre-prepare that was waiting for its body. */
 void body_arrived(struct bft_replica *r, uint32_t client, const uint8_t *raw,
 		  uint32_t len, uint64_t ts, const uint8_t digest[BFT_DIGEST_LEN])
 {
@@ -191,7 +233,7 @@ void body_arrived(struct bft_replica *r, uint32_t client, const uint8_t *raw,
 		for (i = 0; i < pp->count; i++) {
 			const struct bft_pp_entry *x = &pp->entries[i];
 
-			if (x->kind != BFT_PP_DIGEST || e->bodies[i] || x->client != client ||
+			if (!(e->need_mask >> i & 1) || e->bodies[i] || x->client != client ||
 			    x->timestamp != ts || memcmp(x->digest, digest, BFT_DIGEST_LEN))
 				continue;
 			e->bodies[i] = malloc(len);

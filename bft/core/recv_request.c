@@ -35,12 +35,10 @@ void recv_request(struct bft_replica *r)
 			request_waiting(r, c, q->timestamp); /* until it commits */
 		return;
 	}
-	if (q->op_len > r->cfg.big_request) {
-		bft_request_digest(node, q->timestamp, r->in.hdr.flags, q->op,
-				   q->op_len, digest);
+	bft_request_digest(node, q->timestamp, r->in.hdr.flags, q->op, q->op_len, digest);
+	if (q->op_len > r->cfg.big_request)
 		held_store(c, r->in.raw, r->in.hdr.length, q->timestamp, digest);
-		body_arrived(r, node, r->in.raw, r->in.hdr.length, q->timestamp, digest);
-	}
+	body_arrived(r, node, r->in.raw, r->in.hdr.length, q->timestamp, digest);
 	if (is_primary(r) && r->view_active) {
 		primary_enqueue(r, node, r->in.raw, r->in.hdr.length, q->timestamp);
 		return;

@@ -84,7 +84,12 @@ struct log_entry {
 	uint8_t *pp;             /* raw PRE-PREPARE, owned */
 	uint32_t pp_len;
 	uint64_t nondet;
-	uint16_t n_missing;      /* digest-only requests without a body */
+	uint16_t n_missing;      /* needed request bodies not yet held */
+	uint64_t need_mask;      /* batch entries that need a body: digest-only
+				    ones, and inline ones whose client
+				    authenticator fails here (a faulty relay
+				    may have damaged it; the batch digest
+				    excludes authenticators) */
 	uint8_t **bodies;        /* per batch entry: owned body for DIGEST kinds */
 	uint32_t *body_len;
 	uint16_t n_entries;
