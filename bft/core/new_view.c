@@ -329,7 +329,7 @@ static void adopt_checkpoint(struct bft_replica *r, uint64_t start, const uint8_
 static void choose(struct bft_replica *r, struct log_entry *e, uint64_t v, const uint8_t *d)
 {
 	bool null = !memcmp(d, zero, BFT_DIGEST_LEN);
-	bool keep = e->has_pp && !memcmp(e->digest, d, BFT_DIGEST_LEN);
+	bool keep = (e->has_pp || e->pp) && !memcmp(e->digest, d, BFT_DIGEST_LEN);
 
 	if (e->executed && e->seq <= r->last_cexec && !keep)
 		rlog(r, BFT_LOG_ERROR, "new view %llu replaces executed batch %llu",
@@ -351,6 +351,8 @@ static void choose(struct bft_replica *r, struct log_entry *e, uint64_t v, const
 		e->n_q = n_q;
 		memcpy(e->q, q, sizeof(q));
 		e->has_pp = null;
+	} else {
+		e->has_pp = true; /* retained content of an earlier view */
 	}
 	memcpy(e->digest, d, BFT_DIGEST_LEN);
 	e->view = v;
@@ -359,6 +361,17 @@ static void choose(struct bft_replica *r, struct log_entry *e, uint64_t v, const
 	e->sent_prepare = e->sent_commit = e->prepared = e->committed = false;
 	if (e->has_pp)
 		note_pre_prepared(e, v, d);
+}
+
+/* A seq the NEW-VIEW leaves free: the new primary may assign it anew. Its
+ * old content stays (not accepted in this view) because a later view may
+ * still choose that batch, and peers may need it relayed. */
+static void unchoose(struct bft_replica *r, struct log_entry *e)
+{
+	e->view = r->view;
+	e->has_pp = e->chosen = false;
+	e->prep_have = e->commit_have = 0;
+	e->sent_prepare = e->sent_commit = e->prepared = e->committed = false;
 }
 
 /* The new primary's queue: requests it knows of and the new view has not
@@ -426,8 +439,7 @@ void install_view(struct bft_replica *r, uint64_t start, const uint8_t *start_di
 				e = log_get(r, seq);
 			choose(r, e, r->view, o[seq - start - 1].digest);
 		} else if (e && seq > top) {
-			choose(r, e, r->view, zero); /* reset, keep P/Q */
-			e->has_pp = e->chosen = false;
+			unchoose(r, e);
 		}
 	}
 	rlog(r, BFT_LOG_INFO, "entered view %llu: checkpoint %llu, %u batches re-proposed",

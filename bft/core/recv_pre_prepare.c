@@ -126,7 +126,18 @@ static bool attach_bodies(struct bft_replica *r, struct log_entry *e,
 bool log_accept_pp(struct bft_replica *r, struct log_entry *e, const struct bft_msg *m)
 {
 	const struct bft_pre_prepare *pp = &m->u.pre_prepare;
+	uint16_t i;
 
+	/* Drop content retained from an earlier view (new_view.c). */
+	for (i = 0; e->bodies && i < e->n_entries; i++)
+		free(e->bodies[i]);
+	free(e->bodies);
+	free(e->body_len);
+	free(e->pp);
+	e->bodies = NULL;
+	e->body_len = NULL;
+	e->n_missing = 0;
+	e->need_mask = 0;
 	e->pp = malloc(m->hdr.length);
 	if (!e->pp || !attach_bodies(r, e, pp)) {
 		log_clear(r, e);

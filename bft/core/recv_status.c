@@ -87,7 +87,7 @@ void recv_status(struct bft_replica *r)
 	for (seq = first; seq <= last && seq <= r->h + r->cfg.log_window; seq++) {
 		struct log_entry *e = log_find(r, seq);
 
-		if (e && e->has_pp)
+		if (e && (e->has_pp || e->pp))
 			resend_entry(r, from, e);
 	}
 	for (i = 0; i < r->n_ckpt; i++) {

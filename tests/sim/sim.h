@@ -199,6 +199,7 @@ struct sim {
 	uint64_t recovered_at;  /* first commit in a later view, 0 if none */
 	uint64_t max_view;      /* highest view a correct replica entered */
 	bool stalled; /* stopped with > f replicas faulty or stranded */
+	bool stall_expected; /* at the end, > f replicas are faulty or stranded */
 };
 
 /* sim_rng.c */

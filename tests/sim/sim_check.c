@@ -263,7 +263,11 @@ static void check_write(struct sim *s, const struct sim_op *op)
 	const struct sim_hist *h = hist_find(s, op->client, op->ts);
 
 	if (!h) {
-		if (!s->opts->safety_only)
+		/* Accepted on 2f+1 tentative replies, never committed: fine if
+		 * the run stalled (it would commit once progress resumes). */
+		if (s->stall_expected)
+			s->stalled = true;
+		else if (!s->opts->safety_only)
 			violation(s, "linearizability: client %u accepted a result for ts %llu "
 				  "that no correct replica executed", op->client,
 				  (unsigned long long)op->ts);

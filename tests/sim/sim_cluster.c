@@ -314,16 +314,23 @@ static uint32_t stranded(const struct sim *s)
 /* Requests are incomplete after the heal: a liveness violation, unless more
  * than f replicas are faulty or stranded (then it is reported as a stall
  * awaiting state transfer, counted separately). */
-static void judge_stall(struct sim *s)
+static bool stall_expected(const struct sim *s)
 {
-	uint64_t left = 0;
 	uint32_t i, faulty = 0, lost = stranded(s);
 
 	for (i = 0; i < s->n; i++)
 		faulty += !node_correct(s, i);
+	return lost && faulty + lost > s->f;
+}
+
+static void judge_stall(struct sim *s)
+{
+	uint64_t left = 0;
+	uint32_t i;
+
 	for (i = s->n; i < s->n_nodes; i++)
 		left += s->opts->requests - s->nodes[i].done_ops;
-	if (lost && faulty + lost > s->f) {
+	if (s->stall_expected) {
 		s->stalled = true;
 		return;
 	}
@@ -372,10 +379,10 @@ int sim_run_seed(const struct sim_opts *o, uint64_t seed, struct sim *s)
 		sim_push(s, sub);
 	}
 	while (!s->violated && sim_pop(s, &ev)) {
-		/* After the last completion, 2 s more for the last (tentatively
-		 * accepted) batches to commit everywhere. */
+		/* After the last completion, 10 s more for the last (tentatively
+		 * accepted) batches to commit, across a view change if need be. */
 		if (!settle && all_done(s))
-			settle = s->now + 2000000;
+			settle = s->now + 10000000;
 		if (ev.at > s->deadline || (settle && ev.at > settle)) {
 			free(ev.buf);
 			break;
@@ -384,6 +391,7 @@ int sim_run_seed(const struct sim_opts *o, uint64_t seed, struct sim *s)
 		dispatch(s, &ev);
 		sim_net_step(s);
 	}
+	s->stall_expected = stall_expected(s);
 	if (!s->violated && !all_done(s) && !o->safety_only)
 		judge_stall(s);
 	if (!s->violated)
