@@ -65,6 +65,9 @@ struct sim_opts {
 				  "linearizability", "liveness") */
 	bool safety_only;      /* do not judge liveness (faulty primary, no
 				  view change yet) */
+	int lossy_replica;     /* -1, or a replica that loses 10% of the
+				  datagrams to or from it for the whole run
+				  and must still execute everything */
 	bool verbose;
 	char mode_arg[256];
 	char bug_arg[64];

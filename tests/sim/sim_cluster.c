@@ -339,6 +339,25 @@ static void judge_stall(struct sim *s)
 		  (unsigned long long)((s->deadline - s->chaos_end) / 1000000));
 }
 
+/* Retransmission (§5.2): a correct replica that lost 10% of its traffic
+ * for the whole run has still executed everything the others did. */
+static void check_lossy_replica(struct sim *s, uint32_t id)
+{
+	uint64_t top = 0, mine;
+	uint32_t i;
+
+	if (id >= s->n || !node_correct(s, id))
+		return;
+	for (i = 0; i < s->n; i++)
+		if (node_correct(s, i) && bft_replica_last_executed(s->nodes[i].replica) > top)
+			top = bft_replica_last_executed(s->nodes[i].replica);
+	mine = bft_replica_last_executed(s->nodes[id].replica);
+	if (mine < top)
+		violation(s, "liveness: replica %u (losing 10%% of its traffic) executed up "
+			  "to %llu, the others up to %llu", id, (unsigned long long)mine,
+			  (unsigned long long)top);
+}
+
 int sim_run_seed(const struct sim_opts *o, uint64_t seed, struct sim *s)
 {
 	struct sim_event ev;
@@ -396,6 +415,8 @@ int sim_run_seed(const struct sim_opts *o, uint64_t seed, struct sim *s)
 		judge_stall(s);
 	if (!s->violated)
 		check_end(s);
+	if (!s->violated && o->lossy_replica >= 0)
+		check_lossy_replica(s, (uint32_t)o->lossy_replica);
 	free_nodes(s);
 	return 0;
 }

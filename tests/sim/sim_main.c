@@ -30,6 +30,7 @@ static void usage(void)
 		"usage: bft-sim --seeds N [--first-seed S] [--f F] [--faulty MODE[,MODE...]]\n"
 		"               [--loss P] [--dup P] [--clients C] [--requests R]\n"
 		"               [--no-partitions] [--bug NAME] [--client-bug NAME]\n"
+		"               [--lossy-replica R]\n"
 		"               [--expect-violation KIND] [--safety-only] [--verbose]\n"
 		"modes: crash silent corrupt-mac wrong-result wrong-checkpoint replay\n"
 		"       primary-equivocate primary-silent primary-crash primary-slow\n"
@@ -86,7 +87,7 @@ static double num(const char *s)
 static void parse(struct sim_opts *o, int argc, char **argv)
 {
 	*o = (struct sim_opts){ .seeds = 100, .first_seed = 1, .f = 1, .clients = 3,
-				.requests = 20, .partitions = true };
+				.requests = 20, .partitions = true, .lossy_replica = -1 };
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
 
@@ -103,7 +104,8 @@ static void parse(struct sim_opts *o, int argc, char **argv)
 		else if (!strcmp(a, "--expect-violation")) {
 			o->expect_violation = true;
 			snprintf(o->expect_kind, sizeof(o->expect_kind), "%s:", v);
-		} else if (!strcmp(a, "--loss")) o->loss = num(v);
+		} else if (!strcmp(a, "--lossy-replica")) o->lossy_replica = (int)num(v);
+		else if (!strcmp(a, "--loss")) o->loss = num(v);
 		else if (!strcmp(a, "--dup")) o->dup = num(v);
 		else if (!strcmp(a, "--clients")) o->clients = (uint32_t)num(v);
 		else if (!strcmp(a, "--requests")) o->requests = (uint32_t)num(v);
@@ -132,6 +134,8 @@ static void print_replay(const struct sim_opts *o, const char *argv0, uint64_t s
 	       o->requests, o->loss, o->dup, o->partitions ? "" : " --no-partitions");
 	if (o->safety_only)
 		printf(" --safety-only");
+	if (o->lossy_replica >= 0)
+		printf(" --lossy-replica %d", o->lossy_replica);
 	if (o->n_modes)
 		printf(" --faulty %s", o->mode_arg);
 	if (o->bug)

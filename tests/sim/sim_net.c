@@ -6,7 +6,8 @@
  * the chaos phase ends, each datagram is lost with probability `loss`,
  * duplicated with probability `dup`, delayed 0.1–5 ms (sometimes 20–60 ms,
  * which reorders), and dropped when it crosses a partition; after that the
- * network is healed: every datagram between live nodes arrives.
+ * network is healed: every datagram between live nodes arrives, except that
+ * a --lossy-replica loses 10% of its traffic for the whole run.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -97,7 +98,9 @@ void sim_net_send_late(struct sim *s, uint32_t from, uint32_t to, const uint8_t 
 	if (to >= s->n_nodes || to == from)
 		return;
 	s->messages++;
-	if (cut(s, from, to) || (chaos(s) && sim_chance(s, s->opts->loss))) {
+	if (cut(s, from, to) || (chaos(s) && sim_chance(s, s->opts->loss)) ||
+	    (((int)from == s->opts->lossy_replica || (int)to == s->opts->lossy_replica) &&
+	     sim_chance(s, 0.1))) {
 		s->dropped++;
 		return;
 	}
