@@ -708,3 +708,145 @@ void mock_feed_votes(struct mock_node *nd, uint8_t type, uint64_t view, uint64_t
 						      view, seq, digest));
 	}
 }
+
+/* ---- the shared fixture of the handler tests ---- */
+
+struct mock_fixture fx;
+
+void fixture_setup(void)
+{
+	memset(&fx, 0, sizeof(fx));
+	mock_keys_init(&fx.keys);
+}
+
+void fixture_teardown(void)
+{
+	if (fx.nd.r)
+		mock_node_close(&fx.nd);
+	mock_keys_free(&fx.keys);
+}
+
+void fixture_open(const struct bft_replica_config *cfg)
+{
+	if (fx.nd.r)
+		mock_node_close(&fx.nd);
+	mock_node_open(&fx.nd, &fx.keys, cfg);
+}
+
+void fixture_open_replica(uint32_t id, bool tentative)
+{
+	struct bft_replica_config cfg;
+
+	mock_replica_config(&cfg, id);
+	cfg.tentative = tentative;
+	fixture_open(&cfg);
+}
+
+size_t fixture_request(uint8_t *b, uint32_t client, uint64_t ts, uint32_t replier,
+		       uint16_t flags, const char *op)
+{
+	return mock_forge_request(&fx.keys, b, FIXTURE_REQ_CAP, client, ts, replier, flags, op,
+				  (uint32_t)strlen(op));
+}
+
+void fixture_pp_one(uint64_t view, uint64_t seq, uint64_t nondet, uint32_t client,
+		    uint64_t ts, uint32_t replier, const char *op)
+{
+	uint8_t *b = fx.rq[seq % FIXTURE_SLOTS];
+	size_t l = fixture_request(b, client, ts, replier, 0, op);
+
+	mock_pp_init(&fx.pp, view, seq, nondet);
+	mock_pp_add_inline(&fx.pp, b, l);
+}
+
+size_t fixture_deliver_pp(uint32_t sender)
+{
+	size_t slot = fx.pp.seq % FIXTURE_SLOTS;
+
+	fx.pp_len[slot] = mock_forge_pre_prepare(&fx.keys, fx.pp_raw[slot], FIXTURE_PP_CAP,
+						 sender, &fx.pp);
+	mock_deliver(&fx.nd, fx.pp_raw[slot], fx.pp_len[slot]);
+	return fx.pp_len[slot];
+}
+
+void fixture_backup_pp(uint64_t seq, uint64_t nondet, uint32_t client, uint64_t ts,
+		       uint32_t replier, const char *op, uint8_t d[BFT_DIGEST_LEN])
+{
+	fixture_pp_one(0, seq, nondet, client, ts, replier, op);
+	mock_pp_digest(&fx.pp, d);
+	fixture_deliver_pp(0);
+}
+
+void fixture_seq_pp(uint64_t seq, uint8_t d[BFT_DIGEST_LEN])
+{
+	fixture_backup_pp(seq, MOCK_EPOCH_US + seq, MOCK_C0, seq, 0, "inc", d);
+}
+
+void fixture_commit_seq(uint64_t seq)
+{
+	uint8_t d[BFT_DIGEST_LEN];
+
+	fixture_seq_pp(seq, d);
+	mock_feed_votes(&fx.nd, BFT_MSG_PREPARE, 0, seq, d, 0x4);
+	mock_feed_votes(&fx.nd, BFT_MSG_COMMIT, 0, seq, d, 0xc);
+	ck_assert_uint_eq(bft_replica_last_executed(fx.nd.r), seq);
+}
+
+void fixture_decode_sent(uint8_t type, uint32_t to, size_t nth)
+{
+	mock_sent_decode(&fx.nd.io, (size_t)mock_find(&fx.nd.io, type, to, nth), &fx.msg);
+}
+
+bool fixture_next_sent(size_t *i, uint8_t type)
+{
+	for (; *i < fx.nd.io.n_sent; (*i)++) {
+		mock_sent_decode(&fx.nd.io, *i, &fx.msg);
+		if (fx.msg.hdr.type == type)
+			return true;
+	}
+	return false;
+}
+
+void fixture_assert_votes_sent(uint8_t type, uint64_t view, uint64_t seq,
+			       const uint8_t d[BFT_DIGEST_LEN])
+{
+	const struct mock_io *io = &fx.nd.io;
+	uint32_t id = fx.nd.cfg.id;
+	size_t i;
+
+	ck_assert_uint_eq(mock_count(io, type, MOCK_ANY), MOCK_N - 1);
+	ck_assert_uint_eq(mock_dest_mask(io, type), 0xfull & ~(1ull << id));
+	for (i = 0; fixture_next_sent(&i, type); i++) {
+		ck_assert_uint_eq(fx.msg.hdr.sender, id);
+		ck_assert_uint_eq(fx.msg.u.prepare.view, view);
+		ck_assert_uint_eq(fx.msg.u.prepare.seq, seq);
+		ck_assert_mem_eq(fx.msg.u.prepare.digest, d, BFT_DIGEST_LEN);
+		ck_assert(mock_verify(&fx.keys, io->sent[i].to, io->sent[i].buf,
+				      io->sent[i].len));
+	}
+}
+
+/* ---- running a Check suite ---- */
+
+int fixture_run(const char *name, const struct fixture_tcase *tc, size_t n)
+{
+	Suite *s = suite_create(name);
+	SRunner *sr;
+	int failed;
+
+	for (size_t i = 0; i < n; i++) {
+		TCase *t = tcase_create(tc[i].name);
+
+		if (tc[i].setup || tc[i].teardown)
+			tcase_add_checked_fixture(t, tc[i].setup, tc[i].teardown);
+		tcase_set_timeout(t, tc[i].timeout);
+		for (const TTest **x = tc[i].tests; *x; x++)
+			tcase_add_test(t, *x);
+		suite_add_tcase(s, t);
+	}
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}

@@ -15,6 +15,9 @@
  *                        derived from fixed seeds.
  *   mock_forge_*         correctly authenticated messages as any node.
  *   struct mock_node     one replica wired to a mock_io and a mock_service.
+ *   struct mock_fixture  the shared fixture of the handler tests (fx): the
+ *                        keys, the replica under test and scratch buffers,
+ *                        with fixture_* helpers and fixture_run (main()).
  *
  * The digests the tests expect are computed here independently of the
  * codec (mock_req_digest, mock_pp_digest: plain SHA-256 over the documented
@@ -28,6 +31,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include <check.h>
 
 #include "bft/client_core.h"
 #include "bft/crypto.h"
@@ -236,5 +241,99 @@ void mock_deliver(struct mock_node *nd, const uint8_t *buf, size_t len);
  * from_mask (bit j = replica j) to nd. */
 void mock_feed_votes(struct mock_node *nd, uint8_t type, uint64_t view, uint64_t seq,
 		     const uint8_t digest[BFT_DIGEST_LEN], uint64_t from_mask);
+
+/* ---- the shared fixture of the handler tests ----
+ *
+ * One global fixture, fx, holds what every handler test file used to keep
+ * in file-scope statics: the cluster's keys, the replica under test, a
+ * decoded-message scratch, the pre-prepare being built and scratch
+ * buffers. Register fixture_setup / fixture_teardown as a Check checked
+ * fixture (struct fixture_tcase does so); with CK_FORK each test starts
+ * from a fresh fx.
+ */
+
+#define FIXTURE_SLOTS 16u     /* fx.rq and fx.pp_raw slots (by seq % 16) */
+#define FIXTURE_RQ_CAP 1024u  /* bytes per fx.rq slot */
+#define FIXTURE_PP_CAP 4096u  /* bytes per fx.pp_raw slot */
+#define FIXTURE_REQ_CAP 512u  /* fixture_request forges at most this much */
+
+struct mock_fixture {
+	struct mock_keys keys;
+	struct mock_node nd;        /* the replica under test; nd.r NULL: none */
+	struct bft_msg msg;         /* decoded-message scratch */
+	struct bft_pre_prepare pp;  /* the pre-prepare being built */
+	uint8_t buf[BFT_MAX_MSG];   /* scratch for forged datagrams */
+	/* request scratch; fixture_pp_one uses slot seq % FIXTURE_SLOTS */
+	uint8_t rq[FIXTURE_SLOTS][FIXTURE_RQ_CAP];
+	/* the last pre-prepare fixture_deliver_pp delivered for each
+	 * seq % FIXTURE_SLOTS, as sent */
+	uint8_t pp_raw[FIXTURE_SLOTS][FIXTURE_PP_CAP];
+	size_t pp_len[FIXTURE_SLOTS];
+};
+
+extern struct mock_fixture fx;
+
+/* The checked fixture: fixture_setup clears fx and derives the keys;
+ * fixture_teardown closes the replica under test, if open, and frees them. */
+void fixture_setup(void);
+void fixture_teardown(void);
+
+/* Open fx.nd with fx.keys and cfg (closing a replica still open first). */
+void fixture_open(const struct bft_replica_config *cfg);
+/* Open replica id with the unit-test configuration (mock_replica_config)
+ * and tentative execution on or off. */
+void fixture_open_replica(uint32_t id, bool tentative);
+
+/* REQUEST (client, ts, replier, flags, op as a string) forged into b,
+ * which must hold FIXTURE_REQ_CAP bytes; returns its length. */
+size_t fixture_request(uint8_t *b, uint32_t client, uint64_t ts, uint32_t replier,
+		       uint16_t flags, const char *op);
+
+/* fx.pp := (view, seq, nondet) with one inline request (client, ts,
+ * replier, no flags, op) forged into fx.rq[seq % FIXTURE_SLOTS]. */
+void fixture_pp_one(uint64_t view, uint64_t seq, uint64_t nondet, uint32_t client,
+		    uint64_t ts, uint32_t replier, const char *op);
+/* Forge fx.pp as `sender` into fx.pp_raw[seq % FIXTURE_SLOTS] (length in
+ * fx.pp_len) and deliver it to fx.nd; returns its length. */
+size_t fixture_deliver_pp(uint32_t sender);
+/* At a backup: fixture_pp_one(0, seq, nondet, ...) delivered from the
+ * primary of view 0; d := its batch digest. */
+void fixture_backup_pp(uint64_t seq, uint64_t nondet, uint32_t client, uint64_t ts,
+		       uint32_t replier, const char *op, uint8_t d[BFT_DIGEST_LEN]);
+/* The standard batch for seq: fixture_backup_pp(seq, MOCK_EPOCH_US + seq,
+ * client 4, timestamp seq, replier 0, "inc", d). */
+void fixture_seq_pp(uint64_t seq, uint8_t d[BFT_DIGEST_LEN]);
+/* At backup 1: fixture_seq_pp(seq), a PREPARE from 2, COMMITs from 2 and
+ * 3; asserts seq has been executed. */
+void fixture_commit_seq(uint64_t seq);
+
+/* Decode into fx.msg the nth (0-based) datagram of `type` the replica
+ * under test sent to `to` (MOCK_ANY: any); asserts it exists. */
+void fixture_decode_sent(uint8_t type, uint32_t to, size_t nth);
+
+/* Walk the datagrams the replica under test sent, from index *i on,
+ * decoding each into fx.msg (asserting it decodes) up to the next one of
+ * `type`: leaves its index in *i and returns true; false past the last.
+ * for (i = 0; fixture_next_sent(&i, type); i++) visits each in order. */
+bool fixture_next_sent(size_t *i, uint8_t type);
+
+/* Exactly one vote of `type` (PREPARE or COMMIT) from the replica under
+ * test to each other replica, for (view, seq, d), each authenticated for
+ * its destination (decodes into fx.msg). */
+void fixture_assert_votes_sent(uint8_t type, uint64_t view, uint64_t seq,
+			       const uint8_t d[BFT_DIGEST_LEN]);
+
+/* ---- running a Check suite ---- */
+
+struct fixture_tcase {
+	const char *name;
+	SFun setup, teardown; /* checked fixture; both NULL: none */
+	double timeout;       /* seconds */
+	const TTest **tests;  /* in order, NULL-terminated */
+};
+
+/* Build suite `name` from n test cases, run it (CK_NORMAL) and return
+ * main()'s exit status: EXIT_SUCCESS if no test failed. */
+int fixture_run(const char *name, const struct fixture_tcase *tc, size_t n);
 
 #endif

@@ -8,19 +8,16 @@
  * timers it arms and its completion callback.
  */
 #include <check.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "mock_io.h"
 
 #define FIRST_TS 1000u
 
-static struct mock_keys keys;
+/* The client's own io; fx supplies the keys and the scratch buffers. */
 static struct mock_io io;
 static struct bft_client_core *cl;
 static struct bft_client_config ccfg;
-static struct bft_msg msg;
-static uint8_t buf[BFT_MAX_MSG];
 
 static struct {
 	int calls;
@@ -41,13 +38,13 @@ static void on_done(void *data, int status, const uint8_t *result, uint32_t len)
 
 static void open_client(void)
 {
-	ck_assert_int_eq(bft_client_core_new(&ccfg, keys.kr[MOCK_C0], &io.io, on_done, &done,
+	ck_assert_int_eq(bft_client_core_new(&ccfg, fx.keys.kr[MOCK_C0], &io.io, on_done, &done,
 					     &cl), BFT_OK);
 }
 
 static void setup(void)
 {
-	mock_keys_init(&keys);
+	fixture_setup();
 	mock_io_init(&io, MOCK_EPOCH_US);
 	memset(&done, 0, sizeof(done));
 	bft_client_config_default(&ccfg, MOCK_F, MOCK_C0);
@@ -64,7 +61,7 @@ static void teardown(void)
 {
 	bft_client_core_free(cl);
 	mock_io_free(&io);
-	mock_keys_free(&keys);
+	fixture_teardown();
 }
 
 static void submit(const char *op, bool ro)
@@ -77,10 +74,10 @@ static void submit(const char *op, bool ro)
 static void full_reply(uint32_t from, uint16_t flags, uint64_t view, uint64_t ts,
 		       const char *result)
 {
-	size_t l = mock_forge_reply(&keys, buf, sizeof(buf), from, MOCK_C0, MOCK_C0, flags,
+	size_t l = mock_forge_reply(&fx.keys, fx.buf, sizeof(fx.buf), from, MOCK_C0, MOCK_C0, flags,
 				    view, ts, result, (uint32_t)strlen(result));
 
-	bft_client_core_recv(cl, buf, l);
+	bft_client_core_recv(cl, fx.buf, l);
 }
 
 /* A digest reply (BFT_REP_DIGEST) for `result`. */
@@ -91,9 +88,9 @@ static void digest_reply(uint32_t from, uint16_t flags, uint64_t view, uint64_t 
 	size_t l;
 
 	bft_sha256(result, strlen(result), d);
-	l = mock_forge_reply(&keys, buf, sizeof(buf), from, MOCK_C0, MOCK_C0,
+	l = mock_forge_reply(&fx.keys, fx.buf, sizeof(fx.buf), from, MOCK_C0, MOCK_C0,
 			     flags | BFT_REP_DIGEST, view, ts, d, BFT_DIGEST_LEN);
-	bft_client_core_recv(cl, buf, l);
+	bft_client_core_recv(cl, fx.buf, l);
 }
 
 static void assert_done(const char *result)
@@ -115,16 +112,16 @@ static void assert_request(size_t i, uint32_t to, uint64_t ts, uint16_t flags,
 {
 	ck_assert_uint_lt(i, io.n_sent);
 	ck_assert_uint_eq(io.sent[i].to, to);
-	mock_sent_decode(&io, i, &msg);
-	ck_assert_uint_eq(msg.hdr.type, BFT_MSG_REQUEST);
-	ck_assert_uint_eq(msg.hdr.sender, MOCK_C0);
-	ck_assert_uint_eq(msg.hdr.flags, flags);
-	ck_assert_uint_eq(msg.u.request.timestamp, ts);
-	ck_assert_uint_eq(msg.u.request.replier, replier);
-	ck_assert_uint_eq(msg.u.request.op_len, op_len);
-	ck_assert_mem_eq(msg.u.request.op, op, op_len);
+	mock_sent_decode(&io, i, &fx.msg);
+	ck_assert_uint_eq(fx.msg.hdr.type, BFT_MSG_REQUEST);
+	ck_assert_uint_eq(fx.msg.hdr.sender, MOCK_C0);
+	ck_assert_uint_eq(fx.msg.hdr.flags, flags);
+	ck_assert_uint_eq(fx.msg.u.request.timestamp, ts);
+	ck_assert_uint_eq(fx.msg.u.request.replier, replier);
+	ck_assert_uint_eq(fx.msg.u.request.op_len, op_len);
+	ck_assert_mem_eq(fx.msg.u.request.op, op, op_len);
 	for (uint32_t j = 0; j < MOCK_N; j++) /* the authenticator serves every replica */
-		ck_assert(mock_verify(&keys, j, io.sent[i].buf, io.sent[i].len));
+		ck_assert(mock_verify(&fx.keys, j, io.sent[i].buf, io.sent[i].len));
 }
 
 /* The designated replier of the request with timestamp ts. */
@@ -278,38 +275,38 @@ START_TEST(bad_replies_ignored)
 	full_reply(1, 0, 0, ts, "R");
 
 	/* bad MAC */
-	l = mock_forge_reply(&keys, buf, sizeof(buf), 2, MOCK_C0, MOCK_C0, BFT_REP_DIGEST, 0,
-			     ts, d, BFT_DIGEST_LEN);
-	buf[l - 1] ^= 0x01;
-	bft_client_core_recv(cl, buf, l);
+	l = mock_forge_reply(&fx.keys, fx.buf, sizeof(fx.buf), 2, MOCK_C0, MOCK_C0, BFT_REP_DIGEST,
+			     0, ts, d, BFT_DIGEST_LEN);
+	fx.buf[l - 1] ^= 0x01;
+	bft_client_core_recv(cl, fx.buf, l);
 	/* MACed by replica 3, claiming to be replica 2 */
-	l = mock_forge_reply(&keys, buf, sizeof(buf), 3, MOCK_C0, MOCK_C0, BFT_REP_DIGEST, 0,
-			     ts, d, BFT_DIGEST_LEN);
-	buf[4] = 2;
-	bft_client_core_recv(cl, buf, l);
+	l = mock_forge_reply(&fx.keys, fx.buf, sizeof(fx.buf), 3, MOCK_C0, MOCK_C0, BFT_REP_DIGEST,
+			     0, ts, d, BFT_DIGEST_LEN);
+	fx.buf[4] = 2;
+	bft_client_core_recv(cl, fx.buf, l);
 	/* wrong timestamps */
 	digest_reply(2, 0, 0, ts - 1, "R");
 	digest_reply(2, 0, 0, ts + 1, "R");
 	/* the other client's reply (client field 5) */
-	l = mock_forge_reply(&keys, buf, sizeof(buf), 2, MOCK_C0, MOCK_C1, BFT_REP_DIGEST, 0,
-			     ts, d, BFT_DIGEST_LEN);
-	bft_client_core_recv(cl, buf, l);
+	l = mock_forge_reply(&fx.keys, fx.buf, sizeof(fx.buf), 2, MOCK_C0, MOCK_C1, BFT_REP_DIGEST,
+			     0, ts, d, BFT_DIGEST_LEN);
+	bft_client_core_recv(cl, fx.buf, l);
 	/* MACed for client 5 */
-	l = mock_forge_reply(&keys, buf, sizeof(buf), 2, MOCK_C1, MOCK_C0, BFT_REP_DIGEST, 0,
-			     ts, d, BFT_DIGEST_LEN);
-	bft_client_core_recv(cl, buf, l);
+	l = mock_forge_reply(&fx.keys, fx.buf, sizeof(fx.buf), 2, MOCK_C1, MOCK_C0, BFT_REP_DIGEST,
+			     0, ts, d, BFT_DIGEST_LEN);
+	bft_client_core_recv(cl, fx.buf, l);
 	/* a read-only reply to a read-write request */
 	digest_reply(2, BFT_REP_READ_ONLY, 0, ts, "R");
 	/* not a REPLY: a REQUEST of the other client */
-	l = mock_forge_request(&keys, buf, sizeof(buf), MOCK_C1, ts, 0, 0, "R", 1);
-	bft_client_core_recv(cl, buf, l);
+	l = mock_forge_request(&fx.keys, fx.buf, sizeof(fx.buf), MOCK_C1, ts, 0, 0, "R", 1);
+	bft_client_core_recv(cl, fx.buf, l);
 	/* truncated and garbage */
-	l = mock_forge_reply(&keys, buf, sizeof(buf), 2, MOCK_C0, MOCK_C0, BFT_REP_DIGEST, 0,
-			     ts, d, BFT_DIGEST_LEN);
+	l = mock_forge_reply(&fx.keys, fx.buf, sizeof(fx.buf), 2, MOCK_C0, MOCK_C0, BFT_REP_DIGEST,
+			     0, ts, d, BFT_DIGEST_LEN);
 	for (size_t i = 0; i < l; i++)
-		bft_client_core_recv(cl, buf, i);
-	memset(buf, 0xa5, 300);
-	bft_client_core_recv(cl, buf, 300);
+		bft_client_core_recv(cl, fx.buf, i);
+	memset(fx.buf, 0xa5, 300);
+	bft_client_core_recv(cl, fx.buf, 300);
 	ck_assert_int_eq(done.calls, 0);
 	ck_assert(bft_client_core_busy(cl));
 	ck_assert_uint_eq(io.n_sent, 1); /* nothing provoked a send */
@@ -460,17 +457,17 @@ START_TEST(config_validation)
 	struct bft_client_core *x = (struct bft_client_core *)&c;
 
 	bft_client_config_default(&c, MOCK_F, 2); /* a replica id */
-	ck_assert_int_eq(bft_client_core_new(&c, keys.kr[MOCK_C0], &io.io, on_done, &done, &x),
+	ck_assert_int_eq(bft_client_core_new(&c, fx.keys.kr[MOCK_C0], &io.io, on_done, &done, &x),
 			 BFT_E_INVAL);
 	ck_assert_ptr_null(x);
 	bft_client_config_default(&c, MOCK_F, MOCK_C0);
 	c.retrans_max_ms = c.retrans_ms - 1;
-	ck_assert_int_eq(bft_client_core_new(&c, keys.kr[MOCK_C0], &io.io, on_done, &done, &x),
+	ck_assert_int_eq(bft_client_core_new(&c, fx.keys.kr[MOCK_C0], &io.io, on_done, &done, &x),
 			 BFT_E_INVAL);
 	bft_client_config_default(&c, MOCK_F, MOCK_C0);
-	ck_assert_int_eq(bft_client_core_new(&c, keys.kr[MOCK_C0], &io.io, NULL, &done, &x),
+	ck_assert_int_eq(bft_client_core_new(&c, fx.keys.kr[MOCK_C0], &io.io, NULL, &done, &x),
 			 BFT_E_INVAL);
-	ck_assert_int_eq(bft_client_core_new(&c, keys.kr[MOCK_C0], &io.io, on_done, &done, &x),
+	ck_assert_int_eq(bft_client_core_new(&c, fx.keys.kr[MOCK_C0], &io.io, on_done, &done, &x),
 			 BFT_OK);
 	ck_assert_uint_eq(bft_client_core_timestamp(x), 0);
 	ck_assert_uint_eq(bft_client_core_view(x), 0);
@@ -479,39 +476,22 @@ START_TEST(config_validation)
 }
 END_TEST
 
-static Suite *client_suite(void)
-{
-	Suite *s = suite_create("client_core");
-	TCase *tc = tcase_create("client");
-
-	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_set_timeout(tc, 30);
-	tcase_add_test(tc, submit_sends_request_to_primary_only);
-	tcase_add_test(tc, submit_big_and_read_only_go_to_all);
-	tcase_add_test(tc, busy_and_too_long);
-	tcase_add_test(tc, f_plus_1_final_replies_complete);
-	tcase_add_test(tc, mismatched_final_replies_do_not_complete);
-	tcase_add_test(tc, tentative_needs_2f_plus_1);
-	tcase_add_test(tc, one_final_one_tentative_not_enough);
-	tcase_add_test(tc, digest_replies_need_a_full_result);
-	tcase_add_test(tc, bad_replies_ignored);
-	tcase_add_test(tc, timer_retransmits_to_all_with_backoff);
-	tcase_add_test(tc, read_only_needs_2f_plus_1);
-	tcase_add_test(tc, read_only_disagreement_falls_back_to_read_write);
-	tcase_add_test(tc, read_only_timeout_falls_back_to_read_write);
-	tcase_add_test(tc, view_learned_only_from_f_plus_1);
-	tcase_add_test(tc, config_validation);
-	suite_add_tcase(s, tc);
-	return s;
-}
-
 int main(void)
 {
-	SRunner *sr = srunner_create(client_suite());
-	int failed;
+	const TTest *tests[] = {
+		submit_sends_request_to_primary_only,
+		submit_big_and_read_only_go_to_all, busy_and_too_long,
+		f_plus_1_final_replies_complete,
+		mismatched_final_replies_do_not_complete,
+		tentative_needs_2f_plus_1, one_final_one_tentative_not_enough,
+		digest_replies_need_a_full_result, bad_replies_ignored,
+		timer_retransmits_to_all_with_backoff,
+		read_only_needs_2f_plus_1,
+		read_only_disagreement_falls_back_to_read_write,
+		read_only_timeout_falls_back_to_read_write,
+		view_learned_only_from_f_plus_1, config_validation, NULL,
+	};
+	const struct fixture_tcase tc = { "client", setup, teardown, 30, tests };
 
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return fixture_run("client_core", &tc, 1);
 }

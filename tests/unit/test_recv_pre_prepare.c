@@ -7,96 +7,39 @@
  * digest (computed here independently). Rejected: nothing is sent.
  */
 #include <check.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "mock_io.h"
 
-static struct mock_keys keys;
-static struct mock_node nd;
-static struct bft_msg msg;
-static struct bft_pre_prepare pp;
-static uint8_t buf[BFT_MAX_MSG];
-static uint8_t rq1[1024], rq2[1024];
-
-static void setup(void)
-{
-	mock_keys_init(&keys);
-}
-
-static void teardown(void)
-{
-	if (nd.r)
-		mock_node_close(&nd);
-	mock_keys_free(&keys);
-}
-
-static void open_replica(uint32_t id)
-{
-	struct bft_replica_config cfg;
-
-	mock_replica_config(&cfg, id);
-	mock_node_open(&nd, &keys, &cfg);
-}
-
-static size_t request(uint8_t *b, uint32_t client, uint64_t ts, uint16_t flags,
-		      const char *op)
-{
-	return mock_forge_request(&keys, b, 1024, client, ts, 0, flags, op,
-				  (uint32_t)strlen(op));
-}
-
-/* pp := (view, seq, now) with one inline request of client 4. */
+/* fx.pp := (view, seq, now) with one inline request of client 4. */
 static void one_request_pp(uint64_t view, uint64_t seq, const char *op)
 {
-	size_t l = request(rq1, MOCK_C0, seq, 0, op);
-
-	mock_pp_init(&pp, view, seq, MOCK_EPOCH_US);
-	mock_pp_add_inline(&pp, rq1, l);
-}
-
-static void deliver_pp(uint32_t sender)
-{
-	mock_deliver(&nd, buf, mock_forge_pre_prepare(&keys, buf, sizeof(buf), sender, &pp));
+	fixture_pp_one(view, seq, MOCK_EPOCH_US, MOCK_C0, seq, 0, op);
 }
 
 /* Exactly one PREPARE from this replica to each other replica, for
- * (view, seq, digest of pp). */
+ * (view, seq, digest of fx.pp). */
 static void assert_prepared_sent(uint64_t view, uint64_t seq)
 {
 	uint8_t d[BFT_DIGEST_LEN];
-	size_t i;
 
-	mock_pp_digest(&pp, d);
-	ck_assert_uint_eq(mock_count(&nd.io, BFT_MSG_PREPARE, MOCK_ANY), MOCK_N - 1);
-	ck_assert_uint_eq(mock_dest_mask(&nd.io, BFT_MSG_PREPARE),
-			  0xfull & ~(1ull << nd.cfg.id));
-	for (i = 0; i < nd.io.n_sent; i++) {
-		mock_sent_decode(&nd.io, i, &msg);
-		if (msg.hdr.type != BFT_MSG_PREPARE)
-			continue;
-		ck_assert_uint_eq(msg.hdr.sender, nd.cfg.id);
-		ck_assert_uint_eq(msg.u.prepare.view, view);
-		ck_assert_uint_eq(msg.u.prepare.seq, seq);
-		ck_assert_mem_eq(msg.u.prepare.digest, d, BFT_DIGEST_LEN);
-		ck_assert(mock_verify(&keys, nd.io.sent[i].to, nd.io.sent[i].buf,
-				      nd.io.sent[i].len));
-	}
+	mock_pp_digest(&fx.pp, d);
+	fixture_assert_votes_sent(BFT_MSG_PREPARE, view, seq, d);
 }
 
 START_TEST(accepted_sends_prepare_with_batch_digest)
 {
-	open_replica(1);
+	fixture_open_replica(1, true);
 	one_request_pp(0, 1, "op-A");
-	deliver_pp(0);
+	fixture_deliver_pp(0);
 	assert_prepared_sent(0, 1);
-	ck_assert_uint_eq(nd.io.n_sent, 3); /* prepares only: not yet prepared */
-	ck_assert_uint_eq(nd.svc.n_calls, 0);
+	ck_assert_uint_eq(fx.nd.io.n_sent, 3); /* prepares only: not yet prepared */
+	ck_assert_uint_eq(fx.nd.svc.n_calls, 0);
 
 	/* the same pre-prepare again: nothing new */
-	mock_io_clear(&nd.io);
-	deliver_pp(0);
-	ck_assert_uint_eq(nd.io.n_sent, 0);
+	mock_io_clear(&fx.nd.io);
+	fixture_deliver_pp(0);
+	ck_assert_uint_eq(fx.nd.io.n_sent, 0);
 }
 END_TEST
 
@@ -104,19 +47,19 @@ START_TEST(accepted_two_clients_and_null_request)
 {
 	size_t l1, l2;
 
-	open_replica(2);
-	l1 = request(rq1, MOCK_C0, 3, 0, "a");
-	l2 = request(rq2, MOCK_C1, 9, 0, "b");
-	mock_pp_init(&pp, 0, 1, MOCK_EPOCH_US - 5);
-	mock_pp_add_inline(&pp, rq1, l1);
-	mock_pp_add_inline(&pp, rq2, l2);
-	deliver_pp(0);
+	fixture_open_replica(2, true);
+	l1 = fixture_request(fx.rq[0], MOCK_C0, 3, 0, 0, "a");
+	l2 = fixture_request(fx.rq[1], MOCK_C1, 9, 0, 0, "b");
+	mock_pp_init(&fx.pp, 0, 1, MOCK_EPOCH_US - 5);
+	mock_pp_add_inline(&fx.pp, fx.rq[0], l1);
+	mock_pp_add_inline(&fx.pp, fx.rq[1], l2);
+	fixture_deliver_pp(0);
 	assert_prepared_sent(0, 1);
 
 	/* the null request of §4.4 (count 0) is a valid batch too */
-	mock_io_clear(&nd.io);
-	mock_pp_init(&pp, 0, 2, MOCK_EPOCH_US);
-	deliver_pp(0);
+	mock_io_clear(&fx.nd.io);
+	mock_pp_init(&fx.pp, 0, 2, MOCK_EPOCH_US);
+	fixture_deliver_pp(0);
 	assert_prepared_sent(0, 2);
 }
 END_TEST
@@ -125,53 +68,53 @@ START_TEST(rejected_not_from_primary)
 {
 	size_t len;
 
-	open_replica(1);
+	fixture_open_replica(1, true);
 	one_request_pp(0, 1, "op-A");
-	deliver_pp(2); /* authenticated by replica 2, which is not primary of view 0 */
-	deliver_pp(3);
-	ck_assert_uint_eq(nd.io.n_sent, 0);
-	ck_assert_uint_eq(mock_trace_count(&nd.io, BFT_TRACE_REJECTED, BFT_MSG_PRE_PREPARE), 2);
+	fixture_deliver_pp(2); /* authenticated by replica 2, which is not primary of view 0 */
+	fixture_deliver_pp(3);
+	ck_assert_uint_eq(fx.nd.io.n_sent, 0);
+	ck_assert_uint_eq(mock_trace_count(&fx.nd.io, BFT_TRACE_REJECTED, BFT_MSG_PRE_PREPARE), 2);
 
 	/* made by replica 2, claiming to be the primary */
-	len = mock_forge_pre_prepare(&keys, buf, sizeof(buf), 2, &pp);
-	buf[4] = 0;
-	mock_deliver(&nd, buf, len);
-	ck_assert_uint_eq(nd.io.n_sent, 0);
+	len = mock_forge_pre_prepare(&fx.keys, fx.buf, sizeof(fx.buf), 2, &fx.pp);
+	fx.buf[4] = 0;
+	mock_deliver(&fx.nd, fx.buf, len);
+	ck_assert_uint_eq(fx.nd.io.n_sent, 0);
 
-	deliver_pp(0);
+	fixture_deliver_pp(0);
 	assert_prepared_sent(0, 1);
 }
 END_TEST
 
 START_TEST(rejected_wrong_view)
 {
-	open_replica(2);
+	fixture_open_replica(2, true);
 	one_request_pp(1, 1, "op-A");
-	deliver_pp(1); /* the primary of view 1, but the backup is in view 0 */
+	fixture_deliver_pp(1); /* the primary of view 1, but the backup is in view 0 */
 	one_request_pp(4, 1, "op-A");
-	deliver_pp(0); /* replica 0 is primary of view 4 too */
-	ck_assert_uint_eq(nd.io.n_sent, 0);
-	ck_assert_uint_eq(bft_replica_view(nd.r), 0);
+	fixture_deliver_pp(0); /* replica 0 is primary of view 4 too */
+	ck_assert_uint_eq(fx.nd.io.n_sent, 0);
+	ck_assert_uint_eq(bft_replica_view(fx.nd.r), 0);
 
 	one_request_pp(0, 1, "op-A");
-	deliver_pp(0);
+	fixture_deliver_pp(0);
 	assert_prepared_sent(0, 1);
 }
 END_TEST
 
 START_TEST(rejected_outside_watermarks)
 {
-	open_replica(1);
+	fixture_open_replica(1, true);
 	one_request_pp(0, 0, "op-A"); /* seq 0 = h */
-	deliver_pp(0);
+	fixture_deliver_pp(0);
 	one_request_pp(0, 9, "op-A"); /* h + L + 1 */
-	deliver_pp(0);
+	fixture_deliver_pp(0);
 	one_request_pp(0, 1000, "op-A");
-	deliver_pp(0);
-	ck_assert_uint_eq(nd.io.n_sent, 0);
+	fixture_deliver_pp(0);
+	ck_assert_uint_eq(fx.nd.io.n_sent, 0);
 
 	one_request_pp(0, 8, "op-A"); /* h + L: the last acceptable */
-	deliver_pp(0);
+	fixture_deliver_pp(0);
 	assert_prepared_sent(0, 8);
 }
 END_TEST
@@ -180,24 +123,24 @@ START_TEST(rejected_bad_authenticator)
 {
 	size_t len;
 
-	open_replica(1);
+	fixture_open_replica(1, true);
 	one_request_pp(0, 1, "op-A");
-	len = mock_forge_pre_prepare(&keys, buf, sizeof(buf), 0, &pp);
-	buf[len - MOCK_N * BFT_MAC_LEN + 1 * BFT_MAC_LEN + 3] ^= 0x40; /* replica 1's entry */
-	mock_deliver(&nd, buf, len);
-	ck_assert_uint_eq(nd.io.n_sent, 0);
-	ck_assert_uint_eq(mock_trace_count(&nd.io, BFT_TRACE_REJECTED, BFT_MSG_PRE_PREPARE), 1);
+	len = mock_forge_pre_prepare(&fx.keys, fx.buf, sizeof(fx.buf), 0, &fx.pp);
+	fx.buf[len - MOCK_N * BFT_MAC_LEN + 1 * BFT_MAC_LEN + 3] ^= 0x40; /* replica 1's entry */
+	mock_deliver(&fx.nd, fx.buf, len);
+	ck_assert_uint_eq(fx.nd.io.n_sent, 0);
+	ck_assert_uint_eq(mock_trace_count(&fx.nd.io, BFT_TRACE_REJECTED, BFT_MSG_PRE_PREPARE), 1);
 
 	/* nondet changed after authentication */
-	len = mock_forge_pre_prepare(&keys, buf, sizeof(buf), 0, &pp);
-	buf[BFT_HDR_LEN + 16] ^= 0x01;
-	mock_deliver(&nd, buf, len);
-	ck_assert_uint_eq(nd.io.n_sent, 0);
+	len = mock_forge_pre_prepare(&fx.keys, fx.buf, sizeof(fx.buf), 0, &fx.pp);
+	fx.buf[BFT_HDR_LEN + 16] ^= 0x01;
+	mock_deliver(&fx.nd, fx.buf, len);
+	ck_assert_uint_eq(fx.nd.io.n_sent, 0);
 
 	/* another replica's entry damaged: replica 1 only checks its own */
-	len = mock_forge_pre_prepare(&keys, buf, sizeof(buf), 0, &pp);
-	buf[len - MOCK_N * BFT_MAC_LEN + 2 * BFT_MAC_LEN] ^= 0x40;
-	mock_deliver(&nd, buf, len);
+	len = mock_forge_pre_prepare(&fx.keys, fx.buf, sizeof(fx.buf), 0, &fx.pp);
+	fx.buf[len - MOCK_N * BFT_MAC_LEN + 2 * BFT_MAC_LEN] ^= 0x40;
+	mock_deliver(&fx.nd, fx.buf, len);
 	assert_prepared_sent(0, 1);
 }
 END_TEST
@@ -212,18 +155,18 @@ START_TEST(inline_request_bad_client_auth_waits_for_client_copy)
 	uint8_t copy[1024];
 	size_t l;
 
-	open_replica(1);
-	l = request(rq1, MOCK_C0, 1, 0, "op-A");
-	memcpy(copy, rq1, l);
-	rq1[l - MOCK_N * BFT_MAC_LEN + 1 * BFT_MAC_LEN] ^= 0x01; /* replica 1's entry */
-	mock_pp_init(&pp, 0, 1, MOCK_EPOCH_US);
-	mock_pp_add_inline(&pp, rq1, l);
-	deliver_pp(0);
-	ck_assert_uint_eq(mock_count(&nd.io, BFT_MSG_PREPARE, MOCK_ANY), 0);
-	ck_assert_uint_eq(mock_calls_of(&nd.svc, MOCK_EXEC), 0);
+	fixture_open_replica(1, true);
+	l = fixture_request(fx.rq[0], MOCK_C0, 1, 0, 0, "op-A");
+	memcpy(copy, fx.rq[0], l);
+	fx.rq[0][l - MOCK_N * BFT_MAC_LEN + 1 * BFT_MAC_LEN] ^= 0x01; /* replica 1's entry */
+	mock_pp_init(&fx.pp, 0, 1, MOCK_EPOCH_US);
+	mock_pp_add_inline(&fx.pp, fx.rq[0], l);
+	fixture_deliver_pp(0);
+	ck_assert_uint_eq(mock_count(&fx.nd.io, BFT_MSG_PREPARE, MOCK_ANY), 0);
+	ck_assert_uint_eq(mock_calls_of(&fx.nd.svc, MOCK_EXEC), 0);
 
 	/* the client retransmits to every replica: now it can prepare */
-	mock_deliver(&nd, copy, l);
+	mock_deliver(&fx.nd, copy, l);
 	assert_prepared_sent(0, 1);
 }
 END_TEST
@@ -234,15 +177,15 @@ START_TEST(inline_request_forged_client_never_prepared)
 {
 	size_t l;
 
-	open_replica(1);
-	l = mock_forge_request(&keys, rq1, sizeof(rq1), MOCK_C1, 1, 0, 0, "op-A", 4);
-	rq1[4] = (uint8_t)MOCK_C0;
-	mock_pp_init(&pp, 0, 1, MOCK_EPOCH_US);
-	mock_pp_add_inline(&pp, rq1, l);
-	deliver_pp(0);
-	mock_deliver(&nd, rq1, l); /* the forged copy does not authenticate either */
-	ck_assert_uint_eq(mock_count(&nd.io, BFT_MSG_PREPARE, MOCK_ANY), 0);
-	ck_assert_uint_eq(mock_calls_of(&nd.svc, MOCK_EXEC), 0);
+	fixture_open_replica(1, true);
+	l = mock_forge_request(&fx.keys, fx.rq[0], sizeof(fx.rq[0]), MOCK_C1, 1, 0, 0, "op-A", 4);
+	fx.rq[0][4] = (uint8_t)MOCK_C0;
+	mock_pp_init(&fx.pp, 0, 1, MOCK_EPOCH_US);
+	mock_pp_add_inline(&fx.pp, fx.rq[0], l);
+	fixture_deliver_pp(0);
+	mock_deliver(&fx.nd, fx.rq[0], l); /* the forged copy does not authenticate either */
+	ck_assert_uint_eq(mock_count(&fx.nd.io, BFT_MSG_PREPARE, MOCK_ANY), 0);
+	ck_assert_uint_eq(mock_calls_of(&fx.nd.svc, MOCK_EXEC), 0);
 }
 END_TEST
 
@@ -250,24 +193,24 @@ START_TEST(rejected_time_too_far_ahead)
 {
 	uint64_t skew;
 
-	open_replica(1);
-	skew = nd.cfg.max_skew_us;
+	fixture_open_replica(1, true);
+	skew = fx.nd.cfg.max_skew_us;
 	ck_assert_uint_gt(skew, 0);
 	one_request_pp(0, 1, "op-A");
-	pp.nondet = MOCK_EPOCH_US + skew + 1;
-	deliver_pp(0);
-	ck_assert_uint_eq(nd.io.n_sent, 0);
-	ck_assert_uint_eq(mock_trace_count(&nd.io, BFT_TRACE_REJECTED, BFT_MSG_PRE_PREPARE), 1);
+	fx.pp.nondet = MOCK_EPOCH_US + skew + 1;
+	fixture_deliver_pp(0);
+	ck_assert_uint_eq(fx.nd.io.n_sent, 0);
+	ck_assert_uint_eq(mock_trace_count(&fx.nd.io, BFT_TRACE_REJECTED, BFT_MSG_PRE_PREPARE), 1);
 
-	pp.nondet = MOCK_EPOCH_US + skew; /* exactly the allowed skew */
-	deliver_pp(0);
+	fx.pp.nondet = MOCK_EPOCH_US + skew; /* exactly the allowed skew */
+	fixture_deliver_pp(0);
 	assert_prepared_sent(0, 1);
 
 	/* the past is fine (a retransmitted pre-prepare is old) */
-	mock_io_clear(&nd.io);
+	mock_io_clear(&fx.nd.io);
 	one_request_pp(0, 2, "op-B");
-	pp.nondet = MOCK_EPOCH_US - 3600ull * 1000000;
-	deliver_pp(0);
+	fx.pp.nondet = MOCK_EPOCH_US - 3600ull * 1000000;
+	fixture_deliver_pp(0);
 	assert_prepared_sent(0, 2);
 }
 END_TEST
@@ -276,31 +219,31 @@ START_TEST(rejected_conflicting_pre_prepare_first_stays)
 {
 	uint8_t da[BFT_DIGEST_LEN], db[BFT_DIGEST_LEN];
 
-	open_replica(1);
+	fixture_open_replica(1, true);
 	one_request_pp(0, 1, "op-A");
-	mock_pp_digest(&pp, da);
-	deliver_pp(0);
+	mock_pp_digest(&fx.pp, da);
+	fixture_deliver_pp(0);
 	assert_prepared_sent(0, 1);
-	mock_io_clear(&nd.io);
+	mock_io_clear(&fx.nd.io);
 
 	one_request_pp(0, 1, "op-B"); /* same (v, n), other batch */
-	mock_pp_digest(&pp, db);
+	mock_pp_digest(&fx.pp, db);
 	ck_assert_mem_ne(da, db, BFT_DIGEST_LEN);
-	deliver_pp(0);
-	ck_assert_uint_eq(nd.io.n_sent, 0);
-	ck_assert_uint_eq(mock_trace_count(&nd.io, BFT_TRACE_REJECTED, BFT_MSG_PRE_PREPARE), 1);
+	fixture_deliver_pp(0);
+	ck_assert_uint_eq(fx.nd.io.n_sent, 0);
+	ck_assert_uint_eq(mock_trace_count(&fx.nd.io, BFT_TRACE_REJECTED, BFT_MSG_PRE_PREPARE), 1);
 
 	/* prepares for the second batch do not prepare it */
-	mock_feed_votes(&nd, BFT_MSG_PREPARE, 0, 1, db, 0xc);
-	ck_assert_uint_eq(nd.io.n_sent, 0);
+	mock_feed_votes(&fx.nd, BFT_MSG_PREPARE, 0, 1, db, 0xc);
+	ck_assert_uint_eq(fx.nd.io.n_sent, 0);
 	/* one matching prepare for the first (own + 1 = 2f) does */
-	mock_feed_votes(&nd, BFT_MSG_PREPARE, 0, 1, da, 0x4);
-	ck_assert_uint_eq(mock_count(&nd.io, BFT_MSG_COMMIT, MOCK_ANY), 3);
-	mock_sent_decode(&nd.io, (size_t)mock_find(&nd.io, BFT_MSG_COMMIT, 0, 0), &msg);
-	ck_assert_mem_eq(msg.u.prepare.digest, da, BFT_DIGEST_LEN);
-	ck_assert_uint_eq(mock_calls_of(&nd.svc, MOCK_EXEC), 1);
-	ck_assert_uint_eq(nd.svc.calls[1].op_len, 4);
-	ck_assert_mem_eq(nd.svc.calls[1].op, "op-A", 4);
+	mock_feed_votes(&fx.nd, BFT_MSG_PREPARE, 0, 1, da, 0x4);
+	ck_assert_uint_eq(mock_count(&fx.nd.io, BFT_MSG_COMMIT, MOCK_ANY), 3);
+	fixture_decode_sent(BFT_MSG_COMMIT, 0, 0);
+	ck_assert_mem_eq(fx.msg.u.prepare.digest, da, BFT_DIGEST_LEN);
+	ck_assert_uint_eq(mock_calls_of(&fx.nd.svc, MOCK_EXEC), 1);
+	ck_assert_uint_eq(fx.nd.svc.calls[1].op_len, 4);
+	ck_assert_mem_eq(fx.nd.svc.calls[1].op, "op-A", 4);
 }
 END_TEST
 
@@ -309,20 +252,20 @@ START_TEST(rejected_read_only_in_batch)
 	size_t l;
 	uint8_t op[100];
 
-	open_replica(1);
-	l = request(rq1, MOCK_C0, 1, BFT_REQ_READ_ONLY, "get");
-	mock_pp_init(&pp, 0, 1, MOCK_EPOCH_US);
-	mock_pp_add_inline(&pp, rq1, l);
-	deliver_pp(0);
-	ck_assert_uint_eq(nd.io.n_sent, 0);
+	fixture_open_replica(1, true);
+	l = fixture_request(fx.rq[0], MOCK_C0, 1, 0, BFT_REQ_READ_ONLY, "get");
+	mock_pp_init(&fx.pp, 0, 1, MOCK_EPOCH_US);
+	mock_pp_add_inline(&fx.pp, fx.rq[0], l);
+	fixture_deliver_pp(0);
+	ck_assert_uint_eq(fx.nd.io.n_sent, 0);
 
 	memset(op, 'r', sizeof(op));
-	mock_pp_init(&pp, 0, 2, MOCK_EPOCH_US);
-	mock_pp_add_digest(&pp, MOCK_C0, 2, BFT_REQ_READ_ONLY, op, sizeof(op));
-	deliver_pp(0);
-	ck_assert_uint_eq(nd.io.n_sent, 0);
-	ck_assert_uint_eq(mock_trace_count(&nd.io, BFT_TRACE_REJECTED, BFT_MSG_PRE_PREPARE), 2);
-	ck_assert(mock_log_contains(&nd.io, "read-only"));
+	mock_pp_init(&fx.pp, 0, 2, MOCK_EPOCH_US);
+	mock_pp_add_digest(&fx.pp, MOCK_C0, 2, BFT_REQ_READ_ONLY, op, sizeof(op));
+	fixture_deliver_pp(0);
+	ck_assert_uint_eq(fx.nd.io.n_sent, 0);
+	ck_assert_uint_eq(mock_trace_count(&fx.nd.io, BFT_TRACE_REJECTED, BFT_MSG_PRE_PREPARE), 2);
+	ck_assert(mock_log_contains(&fx.nd.io, "read-only"));
 }
 END_TEST
 
@@ -331,23 +274,23 @@ START_TEST(rejected_two_requests_of_one_client)
 	size_t l1, l2;
 	uint8_t op[100];
 
-	open_replica(1);
-	l1 = request(rq1, MOCK_C0, 1, 0, "a");
-	l2 = request(rq2, MOCK_C0, 2, 0, "b");
-	mock_pp_init(&pp, 0, 1, MOCK_EPOCH_US);
-	mock_pp_add_inline(&pp, rq1, l1);
-	mock_pp_add_inline(&pp, rq2, l2);
-	deliver_pp(0);
-	ck_assert_uint_eq(nd.io.n_sent, 0);
+	fixture_open_replica(1, true);
+	l1 = fixture_request(fx.rq[0], MOCK_C0, 1, 0, 0, "a");
+	l2 = fixture_request(fx.rq[1], MOCK_C0, 2, 0, 0, "b");
+	mock_pp_init(&fx.pp, 0, 1, MOCK_EPOCH_US);
+	mock_pp_add_inline(&fx.pp, fx.rq[0], l1);
+	mock_pp_add_inline(&fx.pp, fx.rq[1], l2);
+	fixture_deliver_pp(0);
+	ck_assert_uint_eq(fx.nd.io.n_sent, 0);
 
 	memset(op, 'z', sizeof(op));
-	mock_pp_init(&pp, 0, 1, MOCK_EPOCH_US);
-	mock_pp_add_inline(&pp, rq1, l1);
-	mock_pp_add_digest(&pp, MOCK_C0, 2, 0, op, sizeof(op));
-	deliver_pp(0);
-	ck_assert_uint_eq(nd.io.n_sent, 0);
-	ck_assert_uint_eq(mock_trace_count(&nd.io, BFT_TRACE_REJECTED, BFT_MSG_PRE_PREPARE), 2);
-	ck_assert(mock_log_contains(&nd.io, "two requests of one client"));
+	mock_pp_init(&fx.pp, 0, 1, MOCK_EPOCH_US);
+	mock_pp_add_inline(&fx.pp, fx.rq[0], l1);
+	mock_pp_add_digest(&fx.pp, MOCK_C0, 2, 0, op, sizeof(op));
+	fixture_deliver_pp(0);
+	ck_assert_uint_eq(fx.nd.io.n_sent, 0);
+	ck_assert_uint_eq(mock_trace_count(&fx.nd.io, BFT_TRACE_REJECTED, BFT_MSG_PRE_PREPARE), 2);
+	ck_assert(mock_log_contains(&fx.nd.io, "two requests of one client"));
 }
 END_TEST
 
@@ -358,28 +301,28 @@ START_TEST(rejected_unknown_client_and_oversized_batch)
 	uint8_t op[100];
 
 	memset(op, 'u', sizeof(op));
-	open_replica(1);
-	mock_pp_init(&pp, 0, 1, MOCK_EPOCH_US);
-	mock_pp_add_digest(&pp, 9, 1, 0, op, sizeof(op)); /* no such node */
-	deliver_pp(0);
-	mock_pp_init(&pp, 0, 1, MOCK_EPOCH_US);
-	mock_pp_add_digest(&pp, 2, 1, 0, op, sizeof(op)); /* a replica */
-	deliver_pp(0);
-	ck_assert_uint_eq(nd.io.n_sent, 0);
-	ck_assert_uint_eq(mock_trace_count(&nd.io, BFT_TRACE_REJECTED, BFT_MSG_PRE_PREPARE), 2);
-	mock_node_close(&nd);
+	fixture_open_replica(1, true);
+	mock_pp_init(&fx.pp, 0, 1, MOCK_EPOCH_US);
+	mock_pp_add_digest(&fx.pp, 9, 1, 0, op, sizeof(op)); /* no such node */
+	fixture_deliver_pp(0);
+	mock_pp_init(&fx.pp, 0, 1, MOCK_EPOCH_US);
+	mock_pp_add_digest(&fx.pp, 2, 1, 0, op, sizeof(op)); /* a replica */
+	fixture_deliver_pp(0);
+	ck_assert_uint_eq(fx.nd.io.n_sent, 0);
+	ck_assert_uint_eq(mock_trace_count(&fx.nd.io, BFT_TRACE_REJECTED, BFT_MSG_PRE_PREPARE), 2);
+	mock_node_close(&fx.nd);
 
 	mock_replica_config(&cfg, 1);
 	cfg.max_batch = 1;
-	mock_node_open(&nd, &keys, &cfg);
-	l1 = request(rq1, MOCK_C0, 1, 0, "a");
-	l2 = request(rq2, MOCK_C1, 1, 0, "b");
-	mock_pp_init(&pp, 0, 1, MOCK_EPOCH_US);
-	mock_pp_add_inline(&pp, rq1, l1);
-	mock_pp_add_inline(&pp, rq2, l2);
-	deliver_pp(0);
-	ck_assert_uint_eq(nd.io.n_sent, 0);
-	ck_assert(mock_log_contains(&nd.io, "batch larger than configured"));
+	fixture_open(&cfg);
+	l1 = fixture_request(fx.rq[0], MOCK_C0, 1, 0, 0, "a");
+	l2 = fixture_request(fx.rq[1], MOCK_C1, 1, 0, 0, "b");
+	mock_pp_init(&fx.pp, 0, 1, MOCK_EPOCH_US);
+	mock_pp_add_inline(&fx.pp, fx.rq[0], l1);
+	mock_pp_add_inline(&fx.pp, fx.rq[1], l2);
+	fixture_deliver_pp(0);
+	ck_assert_uint_eq(fx.nd.io.n_sent, 0);
+	ck_assert(mock_log_contains(&fx.nd.io, "batch larger than configured"));
 }
 END_TEST
 
@@ -392,35 +335,37 @@ START_TEST(digest_entry_waits_for_the_body)
 		op[i] = (uint8_t)(3 * i);
 	memcpy(other, op, sizeof(op));
 	other[50] ^= 1;
-	open_replica(1);
-	mock_pp_init(&pp, 0, 1, MOCK_EPOCH_US);
-	mock_pp_add_digest(&pp, MOCK_C0, 1, 0, op, sizeof(op));
-	deliver_pp(0);
-	ck_assert_uint_eq(nd.io.n_sent, 0); /* accepted but waiting */
+	fixture_open_replica(1, true);
+	mock_pp_init(&fx.pp, 0, 1, MOCK_EPOCH_US);
+	mock_pp_add_digest(&fx.pp, MOCK_C0, 1, 0, op, sizeof(op));
+	fixture_deliver_pp(0);
+	ck_assert_uint_eq(fx.nd.io.n_sent, 0); /* accepted but waiting */
 
 	/* prepares from others do not prepare it while the body is missing */
 	{
 		uint8_t d[BFT_DIGEST_LEN];
 
-		mock_pp_digest(&pp, d);
-		mock_feed_votes(&nd, BFT_MSG_PREPARE, 0, 1, d, 0xc);
-		ck_assert_uint_eq(nd.io.n_sent, 0);
+		mock_pp_digest(&fx.pp, d);
+		mock_feed_votes(&fx.nd, BFT_MSG_PREPARE, 0, 1, d, 0xc);
+		ck_assert_uint_eq(fx.nd.io.n_sent, 0);
 	}
 
 	/* a body that does not match the digest does not help */
-	l = mock_forge_request(&keys, rq1, sizeof(rq1), MOCK_C0, 1, 0, 0, other, sizeof(other));
-	mock_deliver(&nd, rq1, l);
-	ck_assert_uint_eq(mock_count(&nd.io, BFT_MSG_PREPARE, MOCK_ANY), 0);
-	mock_io_clear(&nd.io);
+	l = mock_forge_request(&fx.keys, fx.rq[0], sizeof(fx.rq[0]), MOCK_C0, 1, 0, 0, other,
+			       sizeof(other));
+	mock_deliver(&fx.nd, fx.rq[0], l);
+	ck_assert_uint_eq(mock_count(&fx.nd.io, BFT_MSG_PREPARE, MOCK_ANY), 0);
+	mock_io_clear(&fx.nd.io);
 
-	l = mock_forge_request(&keys, rq1, sizeof(rq1), MOCK_C0, 1, 0, 0, op, sizeof(op));
-	mock_deliver(&nd, rq1, l);
+	l = mock_forge_request(&fx.keys, fx.rq[0], sizeof(fx.rq[0]), MOCK_C0, 1, 0, 0, op,
+			       sizeof(op));
+	mock_deliver(&fx.nd, fx.rq[0], l);
 	assert_prepared_sent(0, 1);
 	/* with the two prepares already held it is prepared at once */
-	ck_assert_uint_eq(mock_count(&nd.io, BFT_MSG_COMMIT, MOCK_ANY), 3);
-	ck_assert_uint_eq(mock_calls_of(&nd.svc, MOCK_EXEC), 1);
-	ck_assert_uint_eq(nd.svc.calls[1].op_len, sizeof(op));
-	ck_assert_mem_eq(nd.svc.calls[1].op, op, sizeof(op));
+	ck_assert_uint_eq(mock_count(&fx.nd.io, BFT_MSG_COMMIT, MOCK_ANY), 3);
+	ck_assert_uint_eq(mock_calls_of(&fx.nd.svc, MOCK_EXEC), 1);
+	ck_assert_uint_eq(fx.nd.svc.calls[1].op_len, sizeof(op));
+	ck_assert_mem_eq(fx.nd.svc.calls[1].op, op, sizeof(op));
 }
 END_TEST
 
@@ -430,14 +375,15 @@ START_TEST(body_before_digest_entry)
 	size_t l;
 
 	memset(op, 'q', sizeof(op));
-	open_replica(2);
-	l = mock_forge_request(&keys, rq1, sizeof(rq1), MOCK_C0, 7, 0, 0, op, sizeof(op));
-	mock_deliver(&nd, rq1, l);
-	ck_assert_uint_eq(mock_count(&nd.io, BFT_MSG_PREPARE, MOCK_ANY), 0);
-	mock_io_clear(&nd.io);
-	mock_pp_init(&pp, 0, 1, MOCK_EPOCH_US);
-	mock_pp_add_digest(&pp, MOCK_C0, 7, 0, op, sizeof(op));
-	deliver_pp(0);
+	fixture_open_replica(2, true);
+	l = mock_forge_request(&fx.keys, fx.rq[0], sizeof(fx.rq[0]), MOCK_C0, 7, 0, 0, op,
+			       sizeof(op));
+	mock_deliver(&fx.nd, fx.rq[0], l);
+	ck_assert_uint_eq(mock_count(&fx.nd.io, BFT_MSG_PREPARE, MOCK_ANY), 0);
+	mock_io_clear(&fx.nd.io);
+	mock_pp_init(&fx.pp, 0, 1, MOCK_EPOCH_US);
+	mock_pp_add_digest(&fx.pp, MOCK_C0, 7, 0, op, sizeof(op));
+	fixture_deliver_pp(0);
 	assert_prepared_sent(0, 1);
 }
 END_TEST
@@ -446,62 +392,47 @@ START_TEST(prepares_before_pre_prepare)
 {
 	uint8_t d[BFT_DIGEST_LEN];
 
-	open_replica(1);
+	fixture_open_replica(1, true);
 	one_request_pp(0, 1, "op-A");
-	mock_pp_digest(&pp, d);
-	mock_feed_votes(&nd, BFT_MSG_PREPARE, 0, 1, d, 0xc);
-	ck_assert_uint_eq(nd.io.n_sent, 0);
-	deliver_pp(0);
+	mock_pp_digest(&fx.pp, d);
+	mock_feed_votes(&fx.nd, BFT_MSG_PREPARE, 0, 1, d, 0xc);
+	ck_assert_uint_eq(fx.nd.io.n_sent, 0);
+	fixture_deliver_pp(0);
 	assert_prepared_sent(0, 1);
-	ck_assert_uint_eq(mock_count(&nd.io, BFT_MSG_COMMIT, MOCK_ANY), 3);
+	ck_assert_uint_eq(mock_count(&fx.nd.io, BFT_MSG_COMMIT, MOCK_ANY), 3);
 }
 END_TEST
 
 START_TEST(primary_ignores_pre_prepare)
 {
-	open_replica(0);
+	fixture_open_replica(0, true);
 	one_request_pp(0, 1, "op-A");
-	deliver_pp(0);
-	ck_assert_uint_eq(nd.io.n_sent, 0);
-	ck_assert_uint_eq(nd.svc.n_calls, 0);
+	fixture_deliver_pp(0);
+	ck_assert_uint_eq(fx.nd.io.n_sent, 0);
+	ck_assert_uint_eq(fx.nd.svc.n_calls, 0);
 }
 END_TEST
 
-static Suite *pre_prepare_suite(void)
-{
-	Suite *s = suite_create("replica_pre_prepare");
-	TCase *tc = tcase_create("pre_prepare");
-
-	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_set_timeout(tc, 30);
-	tcase_add_test(tc, accepted_sends_prepare_with_batch_digest);
-	tcase_add_test(tc, accepted_two_clients_and_null_request);
-	tcase_add_test(tc, rejected_not_from_primary);
-	tcase_add_test(tc, rejected_wrong_view);
-	tcase_add_test(tc, rejected_outside_watermarks);
-	tcase_add_test(tc, rejected_bad_authenticator);
-	tcase_add_test(tc, inline_request_bad_client_auth_waits_for_client_copy);
-	tcase_add_test(tc, inline_request_forged_client_never_prepared);
-	tcase_add_test(tc, rejected_time_too_far_ahead);
-	tcase_add_test(tc, rejected_conflicting_pre_prepare_first_stays);
-	tcase_add_test(tc, rejected_read_only_in_batch);
-	tcase_add_test(tc, rejected_two_requests_of_one_client);
-	tcase_add_test(tc, rejected_unknown_client_and_oversized_batch);
-	tcase_add_test(tc, digest_entry_waits_for_the_body);
-	tcase_add_test(tc, body_before_digest_entry);
-	tcase_add_test(tc, prepares_before_pre_prepare);
-	tcase_add_test(tc, primary_ignores_pre_prepare);
-	suite_add_tcase(s, tc);
-	return s;
-}
-
 int main(void)
 {
-	SRunner *sr = srunner_create(pre_prepare_suite());
-	int failed;
+	const TTest *tests[] = {
+		accepted_sends_prepare_with_batch_digest,
+		accepted_two_clients_and_null_request,
+		rejected_not_from_primary, rejected_wrong_view,
+		rejected_outside_watermarks, rejected_bad_authenticator,
+		inline_request_bad_client_auth_waits_for_client_copy,
+		inline_request_forged_client_never_prepared,
+		rejected_time_too_far_ahead,
+		rejected_conflicting_pre_prepare_first_stays,
+		rejected_read_only_in_batch,
+		rejected_two_requests_of_one_client,
+		rejected_unknown_client_and_oversized_batch,
+		digest_entry_waits_for_the_body, body_before_digest_entry,
+		prepares_before_pre_prepare, primary_ignores_pre_prepare, NULL,
+	};
+	const struct fixture_tcase tc = {
+		"pre_prepare", fixture_setup, fixture_teardown, 30, tests,
+	};
 
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return fixture_run("replica_pre_prepare", &tc, 1);
 }

@@ -5,69 +5,15 @@
  * never a reply).
  */
 #include <check.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "mock_io.h"
 
-static struct mock_keys keys;
-static struct mock_node nd;
-static struct bft_msg msg;
-static struct bft_pre_prepare pp;
-static uint8_t buf[BFT_MAX_MSG];
-static uint8_t sb[1024];
-static uint8_t rq[16][512];
-/* the pre-prepares delivered to the backup, by seq */
-static uint8_t pp_raw[16][1024];
-static size_t pp_len[16];
-
-static void setup(void)
-{
-	mock_keys_init(&keys);
-}
-
-static void teardown(void)
-{
-	if (nd.r)
-		mock_node_close(&nd);
-	mock_keys_free(&keys);
-}
-
-static void open_replica(uint32_t id, bool tentative)
-{
-	struct bft_replica_config cfg;
-
-	mock_replica_config(&cfg, id);
-	cfg.tentative = tentative;
-	mock_node_open(&nd, &keys, &cfg);
-}
-
-static void deliver_pp(uint64_t seq, uint8_t d[BFT_DIGEST_LEN])
-{
-	uint8_t *b = rq[seq % 16];
-	size_t l = mock_forge_request(&keys, b, 512, MOCK_C0, seq, 0, 0, "inc", 3);
-
-	mock_pp_init(&pp, 0, seq, MOCK_EPOCH_US + seq);
-	mock_pp_add_inline(&pp, b, l);
-	mock_pp_digest(&pp, d);
-	pp_len[seq % 16] = mock_forge_pre_prepare(&keys, pp_raw[seq % 16], 1024, 0, &pp);
-	mock_deliver(&nd, pp_raw[seq % 16], pp_len[seq % 16]);
-}
-
-/* Backup: pre-prepare, a prepare from 2, commits from 2 and 3. */
-static void commit_seq(uint64_t seq)
-{
-	uint8_t d[BFT_DIGEST_LEN];
-
-	deliver_pp(seq, d);
-	mock_feed_votes(&nd, BFT_MSG_PREPARE, 0, seq, d, 0x4);
-	mock_feed_votes(&nd, BFT_MSG_COMMIT, 0, seq, d, 0xc);
-	ck_assert_uint_eq(bft_replica_last_executed(nd.r), seq);
-}
+static uint8_t sb[1024]; /* STATUS scratch */
 
 static void deliver_status(uint32_t from, uint64_t view, uint64_t stable, uint64_t last_exec)
 {
-	mock_deliver(&nd, sb, mock_forge_status(&keys, sb, sizeof(sb), from, view, stable,
+	mock_deliver(&fx.nd, sb, mock_forge_status(&fx.keys, sb, sizeof(sb), from, view, stable,
 						last_exec, last_exec, 0));
 }
 
@@ -75,24 +21,24 @@ static void deliver_status(uint32_t from, uint64_t view, uint64_t stable, uint64
  * an authenticator/MAC/signature that verifies there. */
 static void assert_sent(size_t i, uint8_t type, uint32_t sender, uint64_t seq, uint32_t to)
 {
-	ck_assert_uint_lt(i, nd.io.n_sent);
-	ck_assert_uint_eq(nd.io.sent[i].to, to);
-	mock_sent_decode(&nd.io, i, &msg);
-	ck_assert_uint_eq(msg.hdr.type, type);
-	ck_assert_uint_eq(msg.hdr.sender, sender);
+	ck_assert_uint_lt(i, fx.nd.io.n_sent);
+	ck_assert_uint_eq(fx.nd.io.sent[i].to, to);
+	mock_sent_decode(&fx.nd.io, i, &fx.msg);
+	ck_assert_uint_eq(fx.msg.hdr.type, type);
+	ck_assert_uint_eq(fx.msg.hdr.sender, sender);
 	switch (type) {
 	case BFT_MSG_PRE_PREPARE:
-		ck_assert_uint_eq(msg.u.pre_prepare.seq, seq);
+		ck_assert_uint_eq(fx.msg.u.pre_prepare.seq, seq);
 		break;
 	case BFT_MSG_PREPARE:
 	case BFT_MSG_COMMIT:
-		ck_assert_uint_eq(msg.u.prepare.seq, seq);
+		ck_assert_uint_eq(fx.msg.u.prepare.seq, seq);
 		break;
 	case BFT_MSG_CHECKPOINT:
-		ck_assert_uint_eq(msg.u.checkpoint.seq, seq);
+		ck_assert_uint_eq(fx.msg.u.checkpoint.seq, seq);
 		break;
 	}
-	ck_assert(mock_verify(&keys, to, nd.io.sent[i].buf, nd.io.sent[i].len));
+	ck_assert(mock_verify(&fx.keys, to, fx.nd.io.sent[i].buf, fx.nd.io.sent[i].len));
 }
 
 START_TEST(status_timer_multicasts_status)
@@ -100,37 +46,34 @@ START_TEST(status_timer_multicasts_status)
 	uint64_t ms;
 	size_t i;
 
-	open_replica(1, true);
-	bft_replica_start(nd.r);
-	ck_assert(mock_last_timer(&nd.io, BFT_TIMER_STATUS, &ms));
-	ck_assert_uint_eq(ms, nd.cfg.status_ms);
-	commit_seq(1);
-	commit_seq(2);
+	fixture_open_replica(1, true);
+	bft_replica_start(fx.nd.r);
+	ck_assert(mock_last_timer(&fx.nd.io, BFT_TIMER_STATUS, &ms));
+	ck_assert_uint_eq(ms, fx.nd.cfg.status_ms);
+	fixture_commit_seq(1);
+	fixture_commit_seq(2);
 	{
 		uint8_t d[BFT_DIGEST_LEN];
 
-		deliver_pp(3, d); /* seq 3 prepared and executed tentatively */
-		mock_feed_votes(&nd, BFT_MSG_PREPARE, 0, 3, d, 0x4);
-		ck_assert_uint_eq(bft_replica_last_executed(nd.r), 3);
+		fixture_seq_pp(3, d); /* seq 3 prepared and executed tentatively */
+		mock_feed_votes(&fx.nd, BFT_MSG_PREPARE, 0, 3, d, 0x4);
+		ck_assert_uint_eq(bft_replica_last_executed(fx.nd.r), 3);
 	}
-	mock_io_clear(&nd.io);
-	bft_replica_on_timer(nd.r, BFT_TIMER_STATUS);
-	ck_assert_uint_eq(mock_count(&nd.io, BFT_MSG_STATUS, MOCK_ANY), 3);
-	ck_assert_uint_eq(mock_dest_mask(&nd.io, BFT_MSG_STATUS), 0xd);
-	for (i = 0; i < nd.io.n_sent; i++) {
-		mock_sent_decode(&nd.io, i, &msg);
-		if (msg.hdr.type != BFT_MSG_STATUS)
-			continue;
-		ck_assert_uint_eq(msg.hdr.sender, 1);
-		ck_assert_uint_eq(msg.u.status.view, 0);
-		ck_assert_uint_eq(msg.u.status.stable, 0);
-		ck_assert_uint_eq(msg.u.status.last_exec, 2);     /* committed */
-		ck_assert_uint_eq(msg.u.status.last_prepared, 3); /* incl. tentative */
-		ck_assert(mock_verify(&keys, nd.io.sent[i].to, nd.io.sent[i].buf,
-				      nd.io.sent[i].len));
+	mock_io_clear(&fx.nd.io);
+	bft_replica_on_timer(fx.nd.r, BFT_TIMER_STATUS);
+	ck_assert_uint_eq(mock_count(&fx.nd.io, BFT_MSG_STATUS, MOCK_ANY), 3);
+	ck_assert_uint_eq(mock_dest_mask(&fx.nd.io, BFT_MSG_STATUS), 0xd);
+	for (i = 0; fixture_next_sent(&i, BFT_MSG_STATUS); i++) {
+		ck_assert_uint_eq(fx.msg.hdr.sender, 1);
+		ck_assert_uint_eq(fx.msg.u.status.view, 0);
+		ck_assert_uint_eq(fx.msg.u.status.stable, 0);
+		ck_assert_uint_eq(fx.msg.u.status.last_exec, 2);     /* committed */
+		ck_assert_uint_eq(fx.msg.u.status.last_prepared, 3); /* incl. tentative */
+		ck_assert(mock_verify(&fx.keys, fx.nd.io.sent[i].to, fx.nd.io.sent[i].buf,
+				      fx.nd.io.sent[i].len));
 	}
-	ck_assert(mock_last_timer(&nd.io, BFT_TIMER_STATUS, &ms));
-	ck_assert_uint_eq(ms, nd.cfg.status_ms); /* re-armed */
+	ck_assert(mock_last_timer(&fx.nd.io, BFT_TIMER_STATUS, &ms));
+	ck_assert_uint_eq(ms, fx.nd.cfg.status_ms); /* re-armed */
 }
 END_TEST
 
@@ -138,37 +81,37 @@ START_TEST(status_from_lagging_replica_gets_log)
 {
 	size_t i;
 
-	open_replica(1, false);
-	commit_seq(1);
-	commit_seq(2);
-	mock_io_clear(&nd.io);
+	fixture_open_replica(1, false);
+	fixture_commit_seq(1);
+	fixture_commit_seq(2);
+	mock_io_clear(&fx.nd.io);
 
 	deliver_status(3, 0, 0, 0);
-	ck_assert_uint_eq(nd.io.n_sent, 6);
+	ck_assert_uint_eq(fx.nd.io.n_sent, 6);
 	for (i = 0; i < 6; i++)
-		ck_assert_uint_eq(nd.io.sent[i].to, 3);
+		ck_assert_uint_eq(fx.nd.io.sent[i].to, 3);
 	assert_sent(0, BFT_MSG_PRE_PREPARE, 0, 1, 3);
-	ck_assert_uint_eq(nd.io.sent[0].len, pp_len[1]);
-	ck_assert_mem_eq(nd.io.sent[0].buf, pp_raw[1], pp_len[1]); /* relayed verbatim */
+	ck_assert_uint_eq(fx.nd.io.sent[0].len, fx.pp_len[1]);
+	ck_assert_mem_eq(fx.nd.io.sent[0].buf, fx.pp_raw[1], fx.pp_len[1]); /* relayed verbatim */
 	assert_sent(1, BFT_MSG_PREPARE, 1, 1, 3);
 	assert_sent(2, BFT_MSG_COMMIT, 1, 1, 3);
 	assert_sent(3, BFT_MSG_PRE_PREPARE, 0, 2, 3);
-	ck_assert_mem_eq(nd.io.sent[3].buf, pp_raw[2], pp_len[2]);
+	ck_assert_mem_eq(fx.nd.io.sent[3].buf, fx.pp_raw[2], fx.pp_len[2]);
 	assert_sent(4, BFT_MSG_PREPARE, 1, 2, 3);
 	assert_sent(5, BFT_MSG_COMMIT, 1, 2, 3);
 
 	/* a replica that has executed 1 gets only seq 2 */
-	mock_io_clear(&nd.io);
+	mock_io_clear(&fx.nd.io);
 	deliver_status(2, 0, 0, 1);
-	ck_assert_uint_eq(nd.io.n_sent, 3);
+	ck_assert_uint_eq(fx.nd.io.n_sent, 3);
 	assert_sent(0, BFT_MSG_PRE_PREPARE, 0, 2, 2);
 	assert_sent(1, BFT_MSG_PREPARE, 1, 2, 2);
 	assert_sent(2, BFT_MSG_COMMIT, 1, 2, 2);
 
 	/* one that is up to date gets nothing */
-	mock_io_clear(&nd.io);
+	mock_io_clear(&fx.nd.io);
 	deliver_status(0, 0, 0, 2);
-	ck_assert_uint_eq(nd.io.n_sent, 0);
+	ck_assert_uint_eq(fx.nd.io.n_sent, 0);
 }
 END_TEST
 
@@ -177,14 +120,14 @@ START_TEST(status_at_primary_resends_pre_prepare_and_commit)
 	uint8_t d[BFT_DIGEST_LEN];
 	size_t l;
 
-	open_replica(0, false);
-	l = mock_forge_request(&keys, rq[0], 512, MOCK_C0, 1, 0, 0, "op", 2);
-	mock_deliver(&nd, rq[0], l);
-	mock_sent_pp(&nd.io, 1, 0, d);
-	mock_feed_votes(&nd, BFT_MSG_PREPARE, 0, 1, d, 0x6); /* prepared, not committed */
-	mock_io_clear(&nd.io);
+	fixture_open_replica(0, false);
+	l = mock_forge_request(&fx.keys, fx.rq[0], 512, MOCK_C0, 1, 0, 0, "op", 2);
+	mock_deliver(&fx.nd, fx.rq[0], l);
+	mock_sent_pp(&fx.nd.io, 1, 0, d);
+	mock_feed_votes(&fx.nd, BFT_MSG_PREPARE, 0, 1, d, 0x6); /* prepared, not committed */
+	mock_io_clear(&fx.nd.io);
 	deliver_status(3, 0, 0, 0);
-	ck_assert_uint_eq(nd.io.n_sent, 2); /* the primary has no PREPARE */
+	ck_assert_uint_eq(fx.nd.io.n_sent, 2); /* the primary has no PREPARE */
 	assert_sent(0, BFT_MSG_PRE_PREPARE, 0, 1, 3);
 	assert_sent(1, BFT_MSG_COMMIT, 0, 1, 3);
 }
@@ -196,22 +139,22 @@ START_TEST(status_resends_big_request_body)
 	size_t l;
 
 	memset(op, 'B', sizeof(op));
-	open_replica(1, false);
-	l = mock_forge_request(&keys, rq[0], 512, MOCK_C0, 1, 0, 0, op, sizeof(op));
-	mock_deliver(&nd, rq[0], l);
-	mock_pp_init(&pp, 0, 1, MOCK_EPOCH_US);
-	mock_pp_add_digest(&pp, MOCK_C0, 1, 0, op, sizeof(op));
-	mock_pp_digest(&pp, d);
-	mock_deliver(&nd, buf, mock_forge_pre_prepare(&keys, buf, sizeof(buf), 0, &pp));
-	ck_assert_uint_eq(mock_count(&nd.io, BFT_MSG_PREPARE, MOCK_ANY), 3);
-	mock_io_clear(&nd.io);
+	fixture_open_replica(1, false);
+	l = mock_forge_request(&fx.keys, fx.rq[0], 512, MOCK_C0, 1, 0, 0, op, sizeof(op));
+	mock_deliver(&fx.nd, fx.rq[0], l);
+	mock_pp_init(&fx.pp, 0, 1, MOCK_EPOCH_US);
+	mock_pp_add_digest(&fx.pp, MOCK_C0, 1, 0, op, sizeof(op));
+	mock_pp_digest(&fx.pp, d);
+	fixture_deliver_pp(0);
+	ck_assert_uint_eq(mock_count(&fx.nd.io, BFT_MSG_PREPARE, MOCK_ANY), 3);
+	mock_io_clear(&fx.nd.io);
 
 	deliver_status(2, 0, 0, 0);
-	ck_assert_uint_eq(nd.io.n_sent, 3);
+	ck_assert_uint_eq(fx.nd.io.n_sent, 3);
 	assert_sent(0, BFT_MSG_PRE_PREPARE, 0, 1, 2);
-	ck_assert_uint_eq(nd.io.sent[1].to, 2);
-	ck_assert_uint_eq(nd.io.sent[1].len, l);
-	ck_assert_mem_eq(nd.io.sent[1].buf, rq[0], l); /* the client's own REQUEST */
+	ck_assert_uint_eq(fx.nd.io.sent[1].to, 2);
+	ck_assert_uint_eq(fx.nd.io.sent[1].len, l);
+	ck_assert_mem_eq(fx.nd.io.sent[1].buf, fx.rq[0], l); /* the client's own REQUEST */
 	assert_sent(2, BFT_MSG_PREPARE, 1, 1, 2);
 }
 END_TEST
@@ -222,31 +165,33 @@ START_TEST(status_resends_checkpoints_when_peer_stable_lower)
 	size_t i;
 	uint64_t senders = 0;
 
-	open_replica(1, false);
+	fixture_open_replica(1, false);
 	for (uint64_t s = 1; s <= 4; s++)
-		commit_seq(s);
+		fixture_commit_seq(s);
 	mock_state_digest(4, d4);
-	mock_deliver(&nd, buf, mock_forge_checkpoint(&keys, buf, sizeof(buf), 2, 4, d4));
-	mock_deliver(&nd, buf, mock_forge_checkpoint(&keys, buf, sizeof(buf), 3, 4, d4));
-	ck_assert_uint_eq(bft_replica_stable(nd.r), 4);
+	mock_deliver(&fx.nd, fx.buf, mock_forge_checkpoint(&fx.keys, fx.buf, sizeof(fx.buf), 2, 4,
+							   d4));
+	mock_deliver(&fx.nd, fx.buf, mock_forge_checkpoint(&fx.keys, fx.buf, sizeof(fx.buf), 3, 4,
+							   d4));
+	ck_assert_uint_eq(bft_replica_stable(fx.nd.r), 4);
 
-	mock_io_clear(&nd.io);
+	mock_io_clear(&fx.nd.io);
 	deliver_status(3, 0, 0, 4);
-	ck_assert_uint_eq(mock_count(&nd.io, BFT_MSG_CHECKPOINT, 3), 2);
-	ck_assert_uint_eq(nd.io.n_sent, 2);
-	for (i = 0; i < nd.io.n_sent; i++) {
-		mock_sent_decode(&nd.io, i, &msg);
-		ck_assert_uint_eq(msg.hdr.type, BFT_MSG_CHECKPOINT);
-		ck_assert_uint_eq(msg.u.checkpoint.seq, 4);
-		ck_assert_mem_eq(msg.u.checkpoint.digest, d4, BFT_DIGEST_LEN);
-		ck_assert(mock_verify(&keys, 3, nd.io.sent[i].buf, nd.io.sent[i].len));
-		senders |= 1ull << msg.hdr.sender;
+	ck_assert_uint_eq(mock_count(&fx.nd.io, BFT_MSG_CHECKPOINT, 3), 2);
+	ck_assert_uint_eq(fx.nd.io.n_sent, 2);
+	for (i = 0; i < fx.nd.io.n_sent; i++) {
+		mock_sent_decode(&fx.nd.io, i, &fx.msg);
+		ck_assert_uint_eq(fx.msg.hdr.type, BFT_MSG_CHECKPOINT);
+		ck_assert_uint_eq(fx.msg.u.checkpoint.seq, 4);
+		ck_assert_mem_eq(fx.msg.u.checkpoint.digest, d4, BFT_DIGEST_LEN);
+		ck_assert(mock_verify(&fx.keys, 3, fx.nd.io.sent[i].buf, fx.nd.io.sent[i].len));
+		senders |= 1ull << fx.msg.hdr.sender;
 	}
 	ck_assert_uint_eq(senders, 0x6); /* its own and replica 2's, not 3's */
 
-	mock_io_clear(&nd.io);
+	mock_io_clear(&fx.nd.io);
 	deliver_status(3, 0, 4, 4);
-	ck_assert_uint_eq(nd.io.n_sent, 0);
+	ck_assert_uint_eq(fx.nd.io.n_sent, 0);
 }
 END_TEST
 
@@ -254,29 +199,29 @@ START_TEST(status_rejected_bad_auth_sender_view)
 {
 	size_t len;
 
-	open_replica(1, false);
-	commit_seq(1);
-	mock_io_clear(&nd.io);
+	fixture_open_replica(1, false);
+	fixture_commit_seq(1);
+	mock_io_clear(&fx.nd.io);
 
-	len = mock_forge_status(&keys, sb, sizeof(sb), 3, 0, 0, 0, 0, 0);
+	len = mock_forge_status(&fx.keys, sb, sizeof(sb), 3, 0, 0, 0, 0, 0);
 	sb[len - MOCK_N * BFT_MAC_LEN + BFT_MAC_LEN] ^= 0x10; /* replica 1's entry */
-	mock_deliver(&nd, sb, len);
-	len = mock_forge_status(&keys, sb, sizeof(sb), 3, 0, 0, 0, 0, 0);
+	mock_deliver(&fx.nd, sb, len);
+	len = mock_forge_status(&fx.keys, sb, sizeof(sb), 3, 0, 0, 0, 0, 0);
 	sb[BFT_HDR_LEN + 16] ^= 0x01; /* last_exec changed after authentication */
-	mock_deliver(&nd, sb, len);
-	len = mock_forge_status(&keys, sb, sizeof(sb), 2, 0, 0, 0, 0, 0);
+	mock_deliver(&fx.nd, sb, len);
+	len = mock_forge_status(&fx.keys, sb, sizeof(sb), 2, 0, 0, 0, 0, 0);
 	sb[4] = 3; /* made by 2, claiming 3 */
-	mock_deliver(&nd, sb, len);
-	ck_assert_uint_eq(nd.io.n_sent, 0);
-	ck_assert_uint_eq(mock_trace_count(&nd.io, BFT_TRACE_REJECTED, BFT_MSG_STATUS), 3);
+	mock_deliver(&fx.nd, sb, len);
+	ck_assert_uint_eq(fx.nd.io.n_sent, 0);
+	ck_assert_uint_eq(mock_trace_count(&fx.nd.io, BFT_TRACE_REJECTED, BFT_MSG_STATUS), 3);
 
 	deliver_status(MOCK_C0, 0, 0, 0); /* a client */
 	deliver_status(1, 0, 0, 0);       /* itself */
 	deliver_status(3, 1, 0, 0);       /* another view */
-	ck_assert_uint_eq(nd.io.n_sent, 0);
+	ck_assert_uint_eq(fx.nd.io.n_sent, 0);
 
 	deliver_status(3, 0, 0, 0);
-	ck_assert_uint_eq(nd.io.n_sent, 3);
+	ck_assert_uint_eq(fx.nd.io.n_sent, 3);
 }
 END_TEST
 
@@ -306,41 +251,41 @@ static void feed_malformed(uint32_t id)
 	size_t glen, l, i;
 	uint8_t t;
 
-	open_replica(id, true);
-	l = mock_forge_request(&keys, rq[0], 512, MOCK_C0, 1, 0, 0, "op", 2);
-	mock_pp_init(&pp, 0, 1, MOCK_EPOCH_US);
-	mock_pp_add_inline(&pp, rq[0], l);
-	glen = mock_forge_pre_prepare(&keys, good, sizeof(good), 0, &pp);
+	fixture_open_replica(id, true);
+	l = mock_forge_request(&fx.keys, fx.rq[0], 512, MOCK_C0, 1, 0, 0, "op", 2);
+	mock_pp_init(&fx.pp, 0, 1, MOCK_EPOCH_US);
+	mock_pp_add_inline(&fx.pp, fx.rq[0], l);
+	glen = mock_forge_pre_prepare(&fx.keys, good, sizeof(good), 0, &fx.pp);
 
 	/* every truncation of a pre-prepare and of a request */
 	for (i = 0; i < glen; i++)
-		mock_deliver(&nd, good, i);
+		mock_deliver(&fx.nd, good, i);
 	for (i = 0; i < l; i++)
-		mock_deliver(&nd, rq[0], i);
-	mock_deliver(&nd, NULL, 0);
+		mock_deliver(&fx.nd, fx.rq[0], i);
+	mock_deliver(&fx.nd, NULL, 0);
 
 	/* wrong version, unknown types, wrong length field */
 	memcpy(bad, good, glen);
 	bad[0] = BFT_WIRE_VERSION + 1;
-	mock_deliver(&nd, bad, glen);
+	mock_deliver(&fx.nd, bad, glen);
 	bad[0] = 0;
-	mock_deliver(&nd, bad, glen);
+	mock_deliver(&fx.nd, bad, glen);
 	memcpy(bad, good, glen);
 	for (t = 0; t < 3; t++) {
 		bad[1] = (uint8_t[]){ 0, BFT_MSG_TYPE_MAX + 1, 0xff }[t];
-		mock_deliver(&nd, bad, glen);
+		mock_deliver(&fx.nd, bad, glen);
 	}
 	memcpy(bad, good, glen);
 	st32(bad + 8, (uint32_t)glen + 1);
-	mock_deliver(&nd, bad, glen);
+	mock_deliver(&fx.nd, bad, glen);
 	st32(bad + 8, (uint32_t)glen - 1);
-	mock_deliver(&nd, bad, glen);
+	mock_deliver(&fx.nd, bad, glen);
 	memcpy(bad, good, glen);
 	bad[2] = 0x01; /* flags on a pre-prepare */
-	mock_deliver(&nd, bad, glen);
+	mock_deliver(&fx.nd, bad, glen);
 	memcpy(bad, good, glen + 1);
 	bad[glen] = 0;
-	mock_deliver(&nd, bad, glen + 1); /* trailing byte */
+	mock_deliver(&fx.nd, bad, glen + 1); /* trailing byte */
 
 	/* garbage: random bytes, and random bodies behind plausible headers */
 	for (i = 0; i < 3000; i++) {
@@ -355,28 +300,28 @@ static void feed_malformed(uint32_t id)
 			st32(bad + 4, (uint32_t)(rnd() % MOCK_N_NODES));
 			st32(bad + 8, (uint32_t)n);
 		}
-		mock_deliver(&nd, bad, n);
+		mock_deliver(&fx.nd, bad, n);
 	}
 	/* single-byte corruptions of the pre-prepare's body */
 	for (i = BFT_HDR_LEN; i < glen - MOCK_N * BFT_MAC_LEN; i++) {
 		memcpy(bad, good, glen);
 		bad[i] ^= (uint8_t)(1u << (i % 8));
-		mock_deliver(&nd, bad, glen);
+		mock_deliver(&fx.nd, bad, glen);
 	}
 
-	ck_assert_uint_eq(nd.io.n_sent, 0);
-	ck_assert_uint_eq(nd.svc.n_calls, 0);
-	ck_assert_uint_eq(bft_replica_view(nd.r), 0);
-	ck_assert_uint_eq(bft_replica_last_executed(nd.r), 0);
-	ck_assert_uint_eq(bft_replica_stable(nd.r), 0);
+	ck_assert_uint_eq(fx.nd.io.n_sent, 0);
+	ck_assert_uint_eq(fx.nd.svc.n_calls, 0);
+	ck_assert_uint_eq(bft_replica_view(fx.nd.r), 0);
+	ck_assert_uint_eq(bft_replica_last_executed(fx.nd.r), 0);
+	ck_assert_uint_eq(bft_replica_stable(fx.nd.r), 0);
 
 	/* still healthy: the intact message is accepted */
-	mock_deliver(&nd, good, glen);
+	mock_deliver(&fx.nd, good, glen);
 	if (id != 0) {
-		ck_assert_uint_eq(mock_count(&nd.io, BFT_MSG_PREPARE, MOCK_ANY), 3);
-		mock_pp_digest(&pp, d);
-		mock_sent_decode(&nd.io, 0, &msg);
-		ck_assert_mem_eq(msg.u.prepare.digest, d, BFT_DIGEST_LEN);
+		ck_assert_uint_eq(mock_count(&fx.nd.io, BFT_MSG_PREPARE, MOCK_ANY), 3);
+		mock_pp_digest(&fx.pp, d);
+		mock_sent_decode(&fx.nd.io, 0, &fx.msg);
+		ck_assert_mem_eq(fx.msg.u.prepare.digest, d, BFT_DIGEST_LEN);
 	}
 }
 
@@ -389,10 +334,10 @@ END_TEST
 START_TEST(malformed_at_primary)
 {
 	feed_malformed(0);
-	mock_io_clear(&nd.io);
-	mock_deliver(&nd, rq[0], mock_forge_request(&keys, rq[0], 512, MOCK_C0, 1, 0, 0,
+	mock_io_clear(&fx.nd.io);
+	mock_deliver(&fx.nd, fx.rq[0], mock_forge_request(&fx.keys, fx.rq[0], 512, MOCK_C0, 1, 0, 0,
 						    "op", 2));
-	ck_assert_uint_eq(mock_count(&nd.io, BFT_MSG_PRE_PREPARE, MOCK_ANY), 3);
+	ck_assert_uint_eq(mock_count(&fx.nd.io, BFT_MSG_PRE_PREPARE, MOCK_ANY), 3);
 }
 END_TEST
 
@@ -403,17 +348,17 @@ START_TEST(unhandled_types_leave_state_alone)
 	uint8_t *trailer;
 	int len;
 
-	open_replica(1, true);
-	len = bft_encode_vc_ack(buf, sizeof(buf), MOCK_N, 2, &a, &trailer);
+	fixture_open_replica(1, true);
+	len = bft_encode_vc_ack(fx.buf, sizeof(fx.buf), MOCK_N, 2, &a, &trailer);
 	ck_assert_int_gt(len, 0);
-	ck_assert_int_eq(bft_keyring_auth(keys.kr[2], buf, (size_t)(trailer - buf), trailer),
-			 BFT_OK);
-	mock_deliver(&nd, buf, (size_t)len);
-	len = bft_encode_query_stable(buf, sizeof(buf), MOCK_N, 2, &q, &trailer);
+	ck_assert_int_eq(bft_keyring_auth(fx.keys.kr[2], fx.buf, (size_t)(trailer - fx.buf),
+					  trailer), BFT_OK);
+	mock_deliver(&fx.nd, fx.buf, (size_t)len);
+	len = bft_encode_query_stable(fx.buf, sizeof(fx.buf), MOCK_N, 2, &q, &trailer);
 	ck_assert_int_gt(len, 0);
-	mock_deliver(&nd, buf, (size_t)len);
-	ck_assert_uint_eq(nd.svc.n_calls, 0);
-	ck_assert_uint_eq(bft_replica_view(nd.r), 0);
+	mock_deliver(&fx.nd, fx.buf, (size_t)len);
+	ck_assert_uint_eq(fx.nd.svc.n_calls, 0);
+	ck_assert_uint_eq(bft_replica_view(fx.nd.r), 0);
 }
 END_TEST
 
@@ -428,21 +373,21 @@ START_TEST(config_validation)
 	mock_service_init(&svc);
 	mock_replica_config(&cfg, 1);
 	cfg.n = 5; /* not 3f+1 */
-	ck_assert_int_eq(bft_replica_new(&cfg, keys.kr[1], &io.io, &svc.svc, &r), BFT_E_INVAL);
+	ck_assert_int_eq(bft_replica_new(&cfg, fx.keys.kr[1], &io.io, &svc.svc, &r), BFT_E_INVAL);
 	ck_assert_ptr_null(r);
 	mock_replica_config(&cfg, 1);
 	cfg.log_window = 6; /* not a multiple of K = 4 */
-	ck_assert_int_eq(bft_replica_new(&cfg, keys.kr[1], &io.io, &svc.svc, &r), BFT_E_INVAL);
+	ck_assert_int_eq(bft_replica_new(&cfg, fx.keys.kr[1], &io.io, &svc.svc, &r), BFT_E_INVAL);
 	mock_replica_config(&cfg, 4); /* id >= n */
-	ck_assert_int_eq(bft_replica_new(&cfg, keys.kr[1], &io.io, &svc.svc, &r), BFT_E_INVAL);
+	ck_assert_int_eq(bft_replica_new(&cfg, fx.keys.kr[1], &io.io, &svc.svc, &r), BFT_E_INVAL);
 	mock_replica_config(&cfg, 1);
 	io.io.now_us = NULL;
-	ck_assert_int_eq(bft_replica_new(&cfg, keys.kr[1], &io.io, &svc.svc, &r), BFT_E_INVAL);
+	ck_assert_int_eq(bft_replica_new(&cfg, fx.keys.kr[1], &io.io, &svc.svc, &r), BFT_E_INVAL);
 	mock_io_init(&io, MOCK_EPOCH_US);
 	svc.svc.version = BFT_SERVICE_VERSION + 1;
-	ck_assert_int_eq(bft_replica_new(&cfg, keys.kr[1], &io.io, &svc.svc, &r), BFT_E_INVAL);
+	ck_assert_int_eq(bft_replica_new(&cfg, fx.keys.kr[1], &io.io, &svc.svc, &r), BFT_E_INVAL);
 	mock_service_init(&svc);
-	ck_assert_int_eq(bft_replica_new(&cfg, keys.kr[1], &io.io, &svc.svc, &r), BFT_OK);
+	ck_assert_int_eq(bft_replica_new(&cfg, fx.keys.kr[1], &io.io, &svc.svc, &r), BFT_OK);
 	ck_assert_uint_eq(bft_replica_id(r), 1);
 	ck_assert_uint_eq(bft_replica_view(r), 0);
 	bft_replica_free(r);
@@ -452,39 +397,24 @@ START_TEST(config_validation)
 }
 END_TEST
 
-static Suite *status_suite(void)
-{
-	Suite *s = suite_create("replica_status");
-	TCase *tc = tcase_create("status");
-	TCase *mf = tcase_create("malformed");
-
-	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_set_timeout(tc, 30);
-	tcase_add_test(tc, status_timer_multicasts_status);
-	tcase_add_test(tc, status_from_lagging_replica_gets_log);
-	tcase_add_test(tc, status_at_primary_resends_pre_prepare_and_commit);
-	tcase_add_test(tc, status_resends_big_request_body);
-	tcase_add_test(tc, status_resends_checkpoints_when_peer_stable_lower);
-	tcase_add_test(tc, status_rejected_bad_auth_sender_view);
-	suite_add_tcase(s, tc);
-
-	tcase_add_checked_fixture(mf, setup, teardown);
-	tcase_set_timeout(mf, 60);
-	tcase_add_test(mf, malformed_at_backup);
-	tcase_add_test(mf, malformed_at_primary);
-	tcase_add_test(mf, unhandled_types_leave_state_alone);
-	tcase_add_test(mf, config_validation);
-	suite_add_tcase(s, mf);
-	return s;
-}
-
 int main(void)
 {
-	SRunner *sr = srunner_create(status_suite());
-	int failed;
+	const TTest *tc_tests[] = {
+		status_timer_multicasts_status,
+		status_from_lagging_replica_gets_log,
+		status_at_primary_resends_pre_prepare_and_commit,
+		status_resends_big_request_body,
+		status_resends_checkpoints_when_peer_stable_lower,
+		status_rejected_bad_auth_sender_view, NULL,
+	};
+	const TTest *mf_tests[] = {
+		malformed_at_backup, malformed_at_primary,
+		unhandled_types_leave_state_alone, config_validation, NULL,
+	};
+	const struct fixture_tcase tc[] = {
+		{ "status", fixture_setup, fixture_teardown, 30, tc_tests },
+		{ "malformed", fixture_setup, fixture_teardown, 60, mf_tests },
+	};
 
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return fixture_run("replica_status", tc, 2);
 }
