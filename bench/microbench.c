@@ -198,7 +198,8 @@ static int start_cluster(char *config, size_t len)
 	for (i = 0; i < 5; i++) {
 		snprintf(log, sizeof(log), "%s/%s%d.log", tmpdir, i < 4 ? "replica" : "unrep", i);
 		pids[i] = procs_start_bfsd(bfsd, config, i < 4 ? (uint32_t)i : 0, i == 4, log,
-					   (const char *const[]){ "--log-level", "warn", NULL });
+					   (const char *const[]){ "--log-level", "warn", "--service",
+								  "null", NULL });
 		if (pids[i] <= 0)
 			return -1;
 	}

@@ -14,6 +14,8 @@
 #include "bft/net.h"
 #include "bft/replica.h"
 
+#include "bfs/fs.h"
+
 struct unrep_server;
 
 struct bfsd {
@@ -33,7 +35,21 @@ struct bfsd {
 
 	/* unreplicated mode */
 	struct unrep_server *unrep;
+
+	/* file system service (fs_node.c): the fs, its adapter, and the guard
+	 * that d->svc points to, which stops the process on any failure */
+	struct bfs_fs *fs;
+	struct bft_service fs_svc;
+	struct bft_service guard;
+	bool failed;                      /* the service failed: exit non-zero */
 };
+
+/* Open the file system under the configured data directory (created if
+ * missing; the unreplicated server uses data_dir/unreplicated) with the
+ * configured durability, and point d->svc at it. Needs
+ * d->cfg and d->log. */
+int fs_node_open(struct bfsd *d, bool unreplicated);
+void fs_node_close(struct bfsd *d);
 
 int replica_node_start(struct bfsd *d);
 void replica_node_stop(struct bfsd *d);

@@ -2,9 +2,16 @@
  * main.c — the bfsd daemon: one replica of the cluster (DESIGN.md
  * "Processes"), or the unreplicated baseline server.
  *
- *   bfsd --config FILE --id I [--service null] [--null-result BYTES]
+ *   bfsd --config FILE --id I [--service fs|null] [--null-result BYTES]
  *        [--log FILE] [--log-level LEVEL] [--key FILE] [--unreplicated]
  *        [--ready-fd FD]
+ *
+ * --service fs (the default: every configuration has a data_dir, `data`
+ * unless set) runs the NFSv3 file system (fs_node.c) in
+ * data_dir/replica<I>; --service null (implied by --null-result) the
+ * null/echo service for protocol measurements. If the file system fails
+ * (storage error, corrupt record) bfsd logs it and exits with status 1: it
+ * never answers differently from the other replicas.
  *
  * SIGTERM and SIGINT stop it cleanly (loop exits, everything is freed);
  * SIGHUP reopens the log file. --ready-fd N writes "ready\n" to descriptor
@@ -27,7 +34,7 @@ struct options {
 	const char *config, *log, *key, *service;
 	enum bft_log_level level;
 	uint32_t id;
-	bool have_id, unreplicated;
+	bool have_id, unreplicated, have_null_result;
 	uint32_t null_result;
 	int ready_fd;
 };
@@ -35,7 +42,7 @@ struct options {
 static void usage(void)
 {
 	fprintf(stderr,
-		"usage: bfsd --config FILE --id I [--service null] [--null-result BYTES]\n"
+		"usage: bfsd --config FILE --id I [--service fs|null] [--null-result BYTES]\n"
 		"            [--log FILE] [--log-level error|warn|info|debug] [--key FILE]\n"
 		"            [--unreplicated] [--ready-fd FD]\n");
 	exit(2);
@@ -74,7 +81,7 @@ static void parse_args(int argc, char **argv, struct options *o)
 		else if (!strcmp(a, "--service"))
 			o->service = v;
 		else if (!strcmp(a, "--null-result"))
-			o->null_result = num(a, v, BFT_MAX_RESULT);
+			o->null_result = num(a, v, BFT_MAX_RESULT), o->have_null_result = true;
 		else if (!strcmp(a, "--log"))
 			o->log = v;
 		else if (!strcmp(a, "--key"))
@@ -88,9 +95,15 @@ static void parse_args(int argc, char **argv, struct options *o)
 	}
 	if (!o->config || !o->have_id)
 		usage();
-	if (strcmp(o->service, "null") != 0) {
-		fprintf(stderr, "bfsd: unknown service '%s' (this build has: null)\n",
+	if (!o->service && o->have_null_result)
+		o->service = "null";
+	if (o->service && strcmp(o->service, "null") != 0 && strcmp(o->service, "fs") != 0) {
+		fprintf(stderr, "bfsd: unknown service '%s' (this build has: fs, null)\n",
 			o->service);
+		exit(2);
+	}
+	if (o->service && !strcmp(o->service, "fs") && o->have_null_result) {
+		fprintf(stderr, "bfsd: --null-result is for --service null only\n");
 		exit(2);
 	}
 }
@@ -117,7 +130,7 @@ static void on_hup(void *data, int signo)
 	bft_log_reopen(d->log);
 }
 
-static int setup(struct bfsd *d, const struct options *o)
+static int setup(struct bfsd *d, struct options *o)
 {
 	int err;
 
@@ -138,6 +151,11 @@ static int setup(struct bfsd *d, const struct options *o)
 		fprintf(stderr, "bfsd: cannot open log %s: %s\n", o->log, bft_net_strerror(err));
 		return err;
 	}
+	if (!o->service)
+		o->service = d->cfg->data_dir[0] ? "fs" : "null";
+	bft_logf(d->log, BFT_LOG_INFO, "%s: %s service", d->name, o->service);
+	if (!strcmp(o->service, "fs") && (err = fs_node_open(d, o->unreplicated)))
+		return err;
 	if ((err = bft_loop_new(&d->loop)) ||
 	    (err = bft_loop_add_signal(d->loop, SIGTERM, on_stop, d)) ||
 	    (err = bft_loop_add_signal(d->loop, SIGINT, on_stop, d)) ||
@@ -156,6 +174,7 @@ static void teardown(struct bfsd *d)
 {
 	unrep_server_stop(d);
 	replica_node_stop(d);
+	fs_node_close(d);
 	bft_loop_free(d->loop);
 	bft_log_free(d->log);
 	bft_config_free(d->cfg);
@@ -164,7 +183,7 @@ static void teardown(struct bfsd *d)
 
 int main(int argc, char **argv)
 {
-	struct options o = { .service = "null", .level = BFT_LOG_INFO, .ready_fd = -1 };
+	struct options o = { .service = NULL, .level = BFT_LOG_INFO, .ready_fd = -1 };
 	struct null_service null;
 	struct bfsd d = { 0 };
 	int err;
@@ -182,6 +201,9 @@ int main(int argc, char **argv)
 	}
 	if (!err)
 		err = bft_loop_run(d.loop);
+	if (d.failed)
+		fprintf(stderr, "bfsd: %s: the file system service failed; stopped (see the log)\n",
+			d.name);
 	teardown(&d);
-	return err ? 1 : 0;
+	return err || d.failed ? 1 : 0;
 }

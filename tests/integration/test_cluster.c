@@ -198,7 +198,8 @@ static void start_replicas(const char *bfsd)
 
 	for (i = 0; i < N_REPLICAS; i++) {
 		snprintf(log, sizeof(log), "%s/replica%d.log", dir, i);
-		pids[i] = procs_start_bfsd(bfsd, config, (uint32_t)i, false, log, NULL);
+		pids[i] = procs_start_bfsd(bfsd, config, (uint32_t)i, false, log,
+					   (const char *const[]){ "--service", "null", NULL });
 		CHECK(pids[i] > 0, "replica %d did not start", i);
 	}
 }
@@ -241,7 +242,8 @@ int main(int argc, char **argv)
 	bft_client_close(c);
 
 	snprintf(log, sizeof(log), "%s/unrep.log", dir);
-	pids[N_REPLICAS] = procs_start_bfsd(argv[1], config, 0, true, log, NULL);
+	pids[N_REPLICAS] = procs_start_bfsd(argv[1], config, 0, true, log,
+					     (const char *const[]){ "--service", "null", NULL });
 	CHECK(pids[N_REPLICAS] > 0, "unreplicated server did not start");
 	if ((c = open_client(true)) != NULL) {
 		CHECK(run_calls(c, 16, "unreplicated") == 16, "unreplicated requests failed");

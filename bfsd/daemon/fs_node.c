@@ -1,0 +1,177 @@
+/*
+ * fs_node.c — `bfsd --service fs`: the NFSv3 file system state machine
+ * (bfs/fs.h) as the replica's service, through its PBFT adapter
+ * (bfs/fs_service.h).
+ *
+ * State lives in <data_dir>/replica<I> (the unreplicated server uses
+ * <data_dir>/unreplicated, so it never shares replica 0's environment),
+ * created with mode 0700 if missing. The [cluster] durability maps onto the
+ * LMDB commit mode: sync = fsync at every batch commit, nometasync =
+ * MDB_NOMETASYNC, async = MDB_NOSYNC.
+ *
+ * A guard service sits between the core and the adapter: any failing call
+ * (a storage failure, a corrupt record, a call out of sequence) is logged
+ * with the storage detail and stops the event loop, and bfsd exits non-zero.
+ * The core halts on the same error, so the replica never answers
+ * differently from the others — it behaves as crashed.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "bft/error.h"
+#include "bfs/error.h"
+#include "bfs/fs_service.h"
+#include "daemon.h"
+
+static void failed(struct bfsd *d, const char *what, int err)
+{
+	const char *detail = bfs_fs_last_storage_error(d->fs);
+
+	bft_logf(d->log, BFT_LOG_ERROR, "%s: file system %s failed (%s)%s%s; stopping",
+		 d->name, what, bft_net_strerror(err), detail && *detail ? ": " : "",
+		 detail ? detail : "");
+	d->failed = true;
+	bft_loop_stop(d->loop);
+}
+
+static int g_batch_begin(void *data, uint64_t seq, uint64_t time_us)
+{
+	struct bfsd *d = data;
+	int err = d->fs_svc.batch_begin(d->fs_svc.data, seq, time_us);
+
+	if (err)
+		failed(d, "batch_begin", err);
+	return err;
+}
+
+static int g_execute(void *data, const struct bft_exec_req *req, uint8_t *result,
+		     uint32_t cap, uint32_t *len)
+{
+	struct bfsd *d = data;
+	int err = d->fs_svc.execute(d->fs_svc.data, req, result, cap, len);
+
+	if (err)
+		failed(d, "execute", err);
+	return err;
+}
+
+static int g_batch_end(void *data, uint64_t seq)
+{
+	struct bfsd *d = data;
+	int err = d->fs_svc.batch_end(d->fs_svc.data, seq);
+
+	if (err)
+		failed(d, "batch_end", err);
+	return err;
+}
+
+static int g_batch_abort(void *data, uint64_t seq)
+{
+	struct bfsd *d = data;
+	int err = d->fs_svc.batch_abort(d->fs_svc.data, seq);
+
+	if (err)
+		failed(d, "batch_abort", err);
+	return err;
+}
+
+static int g_execute_ro(void *data, const struct bft_exec_req *req, uint8_t *result,
+			uint32_t cap, uint32_t *len)
+{
+	struct bfsd *d = data;
+	int err = d->fs_svc.execute_ro(d->fs_svc.data, req, result, cap, len);
+
+	if (err)
+		failed(d, "execute_ro", err);
+	return err;
+}
+
+static int g_checkpoint(void *data, uint64_t seq, uint8_t digest[BFT_DIGEST_LEN])
+{
+	struct bfsd *d = data;
+	int err = d->fs_svc.checkpoint(d->fs_svc.data, seq, digest);
+
+	if (err)
+		failed(d, "checkpoint", err);
+	return err;
+}
+
+/* mkdir -p with mode 0700 for the components created here. */
+static int make_dirs(const char *path)
+{
+	char buf[BFT_CONFIG_PATH_MAX + 32];
+	size_t i, len = strlen(path);
+
+	if (len >= sizeof(buf))
+		return -ENAMETOOLONG;
+	memcpy(buf, path, len + 1);
+	for (i = 1; i <= len; i++) {
+		if (buf[i] != '/' && buf[i] != '\0')
+			continue;
+		buf[i] = '\0';
+		if (mkdir(buf, 0700) != 0 && errno != EEXIST)
+			return -errno;
+		buf[i] = path[i];
+	}
+	return 0;
+}
+
+static enum bfs_durability durability(enum bft_durability d)
+{
+	switch (d) {
+	case BFT_DURABILITY_NOMETASYNC:
+		return BFS_DURABLE_NOMETASYNC;
+	case BFT_DURABILITY_ASYNC:
+		return BFS_DURABLE_ASYNC;
+	case BFT_DURABILITY_SYNC:
+	default:
+		return BFS_DURABLE_SYNC;
+	}
+}
+
+int fs_node_open(struct bfsd *d, bool unreplicated)
+{
+	char path[BFT_CONFIG_PATH_MAX + 32];
+	struct bfs_fs_config fc;
+	struct stat st;
+	int err;
+
+	if (unreplicated)
+		snprintf(path, sizeof(path), "%s/unreplicated", d->cfg->data_dir);
+	else
+		snprintf(path, sizeof(path), "%s/replica%u", d->cfg->data_dir, d->id);
+	if ((err = make_dirs(path)) || (stat(path, &st) == 0 && !S_ISDIR(st.st_mode) &&
+					(err = -ENOTDIR))) {
+		bft_logf(d->log, BFT_LOG_ERROR, "%s: cannot create data directory %s: %s",
+			 d->name, path, strerror(-err));
+		return err;
+	}
+	bfs_fs_config_default(&fc);
+	fc.path = path;
+	fc.durability = durability(d->cfg->durability);
+	if ((err = bfs_fs_open(&fc, &d->fs))) {
+		bft_logf(d->log, BFT_LOG_ERROR, "%s: cannot open the file system at %s: %s",
+			 d->name, path, bfs_strerror(err));
+		d->fs = NULL;
+		return BFT_E_SERVICE;
+	}
+	bfs_fs_service(d->fs, &d->fs_svc);
+	d->guard = (struct bft_service){
+		.version = BFT_SERVICE_VERSION, .data = d, .batch_begin = g_batch_begin,
+		.execute = g_execute, .batch_end = g_batch_end, .batch_abort = g_batch_abort,
+		.execute_ro = g_execute_ro, .checkpoint = g_checkpoint,
+	};
+	d->svc = &d->guard;
+	bft_logf(d->log, BFT_LOG_INFO, "%s: file system service at %s (durability %s, "
+		 "last batch %llu)", d->name, path, bft_durability_name(d->cfg->durability),
+		 (unsigned long long)bfs_fs_last_seq(d->fs));
+	return BFT_OK;
+}
+
+void fs_node_close(struct bfsd *d)
+{
+	bfs_fs_close(d->fs);
+	d->fs = NULL;
+}
