@@ -388,7 +388,7 @@ static void requeue(struct bft_replica *r, uint64_t top)
 		c->queued = false;
 		c->assigned_ts = c->last_ts;
 	}
-	for (uint64_t seq = r->h + 1; seq <= top; seq++) {
+	for (uint64_t seq = r->h + 1; seq <= top && seq <= r->h + r->cfg.log_window; seq++) {
 		struct log_entry *e = log_find(r, seq);
 
 		if (!e || !e->pp || bft_msg_decode(e->pp, e->pp_len, r->cfg.n, &r->aux))
