@@ -268,7 +268,8 @@ static int read_(const struct fh *h, uint64_t off, uint32_t count, bool ro, uint
 		CHECK(ok->count == ok->data.data_len && ok->count <= count,
 		      "READ: count %u, %u data bytes", ok->count, ok->data.data_len);
 		if (ok->data.data_len <= count) {
-			memcpy(buf, ok->data.data_val, ok->data.data_len);
+			if (ok->data.data_len) /* an empty READ has no buffer */
+				memcpy(buf, ok->data.data_val, ok->data.data_len);
 			*n = ok->data.data_len;
 		}
 	}
