@@ -54,6 +54,8 @@ struct bft_client_core {
 	uint32_t op_len;
 	uint32_t attempts;
 	uint64_t timeout_ms;
+	uint64_t quiet;           /* replicas that had not replied when the last
+				     request completed: not designated replier */
 	struct reply_slot slots[BFT_MAX_REPLICAS];
 	struct bft_msg in;
 	uint8_t *out;             /* BFT_MAX_MSG */
@@ -136,8 +138,30 @@ void bft_client_core_free(struct bft_client_core *c)
 
 bool bft_client_core_busy(const struct bft_client_core *c) { return c->busy; }
 uint64_t bft_client_core_view(const struct bft_client_core *c) { return c->view; }
+
+void bft_client_core_set_view(struct bft_client_core *c, uint64_t view)
+{
+	if (view > c->view)
+		c->view = view;
+}
 uint64_t bft_client_core_timestamp(const struct bft_client_core *c) { return c->ts; }
 bool bft_client_core_last_read_only(const struct bft_client_core *c) { return c->read_only; }
+
+/* The designated replier (§5.1.1) rotates with the timestamp, skipping
+ * replicas that were quiet on the last request, so a crashed replica does
+ * not cost every n-th request a retransmission timeout. */
+static uint32_t pick_replier(const struct bft_client_core *c)
+{
+	uint32_t first = (uint32_t)((c->cfg.id + c->ts) % c->cfg.n), k;
+
+	for (k = 0; k < c->cfg.n; k++) {
+		uint32_t j = (first + k) % c->cfg.n;
+
+		if (!(c->quiet >> j & 1))
+			return j;
+	}
+	return first;
+}
 
 /* Encode the outstanding request (replier: one replica or all) and send it
  * to the primary only or to every replica. */
@@ -145,8 +169,7 @@ static void transmit(struct bft_client_core *c, bool to_all)
 {
 	struct bft_request q = {
 		.timestamp = c->ts, .op = c->op, .op_len = c->op_len,
-		.replier = to_all && c->attempts > 0 ? BFT_REPLIER_ALL
-						     : (uint32_t)((c->cfg.id + c->ts) % c->cfg.n),
+		.replier = to_all && c->attempts > 0 ? BFT_REPLIER_ALL : pick_replier(c),
 	};
 	uint8_t *trailer;
 	uint32_t j;
@@ -251,6 +274,10 @@ static bool check_quorum(struct bft_client_core *c)
 		    (c->read_only ? all >= 2 * c->cfg.f + 1
 				  : final >= c->cfg.f + 1 || all >= 2 * c->cfg.f + 1)) {
 			learn_view(c);
+			c->quiet = 0;
+			for (j = 0; j < c->cfg.n; j++)
+				if (!c->slots[j].have)
+					c->quiet |= 1ull << j;
 			finish(c, BFT_OK, s->result, s->len);
 			return true;
 		}

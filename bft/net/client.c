@@ -29,6 +29,7 @@ struct bft_client {
 	uint32_t first_id;
 	struct lane *lanes;
 	uint32_t n_lanes;
+	uint64_t view;          /* highest view any lane learned */
 	uint32_t *idle;           /* stack of idle lane indices */
 	uint32_t n_idle;
 	struct client_req *q_head, *q_tail;
@@ -108,6 +109,20 @@ static void lane_timer(void *data, enum bft_timer which)
 		unrep_lane_timer(ln);
 }
 
+/* One lane learned a new view (from f+1 replies): tell the others, so they
+ * do not each pay a retransmission timeout to find the new primary. */
+static void share_view(struct bft_client *c, uint64_t view)
+{
+	uint32_t i;
+
+	if (view <= c->view)
+		return;
+	c->view = view;
+	for (i = 0; i < c->n_lanes; i++)
+		if (c->lanes[i].core)
+			bft_client_core_set_view(c->lanes[i].core, view);
+}
+
 static void on_datagram(void *data, const uint8_t *buf, size_t len,
 			const struct bft_addr *from)
 {
@@ -121,9 +136,10 @@ static void on_datagram(void *data, const uint8_t *buf, size_t len,
 	id = c->msg.u.reply.client;
 	if (id < c->first_id || id - c->first_id >= c->n_lanes)
 		return;
-	if (c->lanes[id - c->first_id].core)
+	if (c->lanes[id - c->first_id].core) {
 		bft_client_core_recv(c->lanes[id - c->first_id].core, buf, len);
-	else
+		share_view(c, bft_client_core_view(c->lanes[id - c->first_id].core));
+	} else
 		unrep_lane_recv(&c->lanes[id - c->first_id], buf, len);
 }
 

@@ -124,10 +124,24 @@ static void assert_request(size_t i, uint32_t to, uint64_t ts, uint16_t flags,
 		ck_assert(mock_verify(&fx.keys, j, io.sent[i].buf, io.sent[i].len));
 }
 
-/* The designated replier of the request with timestamp ts. */
+/* The designated replier of the request with timestamp ts, when no replica
+ * was quiet on the previous request. */
 static uint32_t replier_of(uint64_t ts)
 {
 	return (uint32_t)((MOCK_C0 + ts) % MOCK_N);
+}
+
+/* The same, skipping the replicas in `quiet` (those that had not replied
+ * when the previous request completed), in rotation order. */
+static uint32_t replier_skipping(uint64_t ts, uint64_t quiet)
+{
+	for (uint32_t k = 0; k < MOCK_N; k++) {
+		uint32_t j = (replier_of(ts) + k) % MOCK_N;
+
+		if (!(quiet >> j & 1))
+			return j;
+	}
+	return replier_of(ts);
 }
 
 START_TEST(submit_sends_request_to_primary_only)
@@ -165,9 +179,35 @@ START_TEST(submit_big_and_read_only_go_to_all)
 	submit("get", true);
 	ts++;
 	ck_assert_uint_eq(io.n_sent, MOCK_N);
-	for (uint32_t j = 0; j < MOCK_N; j++)
-		assert_request(j, j, ts, BFT_REQ_READ_ONLY, replier_of(ts), "get", 3);
+	for (uint32_t j = 0; j < MOCK_N; j++) /* 2 and 3 were quiet */
+		assert_request(j, j, ts, BFT_REQ_READ_ONLY, replier_skipping(ts, 0xc), "get", 3);
 	ck_assert(bft_client_core_last_read_only(cl));
+}
+END_TEST
+
+/* A replica that stays silent (crashed) is not designated replier again,
+ * so requests do not wait for a retransmission to get a full result. */
+START_TEST(quiet_replica_not_designated)
+{
+	uint64_t ts = FIRST_TS + 1;
+	uint32_t dead;
+
+	uint64_t replied = 0;
+
+	submit("a", false);
+	dead = replier_of(ts + 1);
+	for (uint32_t j = 0; j < MOCK_N && !done.calls; j++)
+		if (j != dead) {
+			full_reply(j, 0, 0, ts, "r");
+			replied |= 1ull << j;
+		}
+	ck_assert_int_eq(done.calls, 1);
+	mock_io_clear(&io);
+	submit("b", false);
+	mock_sent_decode(&io, 0, &fx.msg);
+	ck_assert_uint_ne(fx.msg.u.request.replier, dead);
+	ck_assert(replied >> fx.msg.u.request.replier & 1);
+	ck_assert_uint_eq(fx.msg.u.request.replier, replier_skipping(ts + 1, 0xfull & ~replied));
 }
 END_TEST
 
@@ -349,7 +389,10 @@ START_TEST(timer_retransmits_to_all_with_backoff)
 	ck_assert_uint_eq(io.n_sent, 0);
 	submit("op2", false);
 	ck_assert_uint_eq(io.n_sent, 1);
-	assert_request(0, 0, ts + 1, 0, replier_of(ts + 1), "op2", 3);
+	assert_request(0, 0, ts + 1, 0,
+		       replier_skipping(ts + 1, 0xfull & ~(1ull << (replier_of(ts) ^ 1) |
+							  1ull << (replier_of(ts) ^ 2))),
+		       "op2", 3);
 	ck_assert(mock_last_timer(&io, BFT_TIMER_CLIENT, &ms));
 	ck_assert_uint_eq(ms, 150);
 }
@@ -480,7 +523,8 @@ int main(void)
 {
 	const TTest *tests[] = {
 		submit_sends_request_to_primary_only,
-		submit_big_and_read_only_go_to_all, busy_and_too_long,
+		submit_big_and_read_only_go_to_all, quiet_replica_not_designated,
+		busy_and_too_long,
 		f_plus_1_final_replies_complete,
 		mismatched_final_replies_do_not_complete,
 		tentative_needs_2f_plus_1, one_final_one_tentative_not_enough,

@@ -66,6 +66,9 @@ void bft_client_core_on_timer(struct bft_client_core *c, enum bft_timer which);
 
 bool bft_client_core_busy(const struct bft_client_core *c);
 uint64_t bft_client_core_view(const struct bft_client_core *c);
+/* Adopt a view another core of the same process learned (from f+1
+ * replies); the believed view only ever grows. */
+void bft_client_core_set_view(struct bft_client_core *c, uint64_t view);
 /* Timestamp of the outstanding (or last) request. */
 uint64_t bft_client_core_timestamp(const struct bft_client_core *c);
 /* Whether the outstanding (or last) request went read-only; false once a
