@@ -135,7 +135,8 @@ int nv_decide(uint32_t f, const struct bft_view_change *vcs, uint32_t count,
 		}
 	if (top - *start > BFT_MAX_NV_ENTRIES)
 		return BFT_E_LONG;
-	for (seq = *start + 1; seq <= top; seq++) {
+	for (k = 0; k < top - *start; k++) { /* by count: top may be 2^64 - 1 */
+		seq = *start + 1 + k;
 		o[*n_o].seq = seq;
 		o[*n_o].view = 0;
 		err = decide_seq(f, vcs, count, seq, o[*n_o].digest);
@@ -416,7 +417,7 @@ void install_view(struct bft_replica *r, uint64_t start, const uint8_t *start_di
 		  const struct bft_vc_entry *o, uint16_t n_o)
 {
 	uint64_t top = n_o ? o[n_o - 1].seq : start, seq;
-	uint32_t i;
+	uint32_t i, k;
 
 	r->view_active = true;
 	r->view_start = start;
@@ -425,10 +426,10 @@ void install_view(struct bft_replica *r, uint64_t start, const uint8_t *start_di
 	adopt_checkpoint(r, start, start_digest);
 	if (r->open_batch) {
 		struct log_entry *e = log_find(r, r->open_batch);
-		uint64_t k = r->open_batch - start - 1;
+		uint64_t idx = r->open_batch - start - 1;
 
-		if (!e || r->open_batch <= start || k >= n_o ||
-		    memcmp(o[k].digest, e->digest, BFT_DIGEST_LEN))
+		if (!e || r->open_batch <= start || idx >= n_o ||
+		    memcmp(o[idx].digest, e->digest, BFT_DIGEST_LEN))
 			rollback_tentative(r);
 	}
 	for (seq = r->h + 1; seq <= r->h + r->cfg.log_window; seq++) {
@@ -447,8 +448,8 @@ void install_view(struct bft_replica *r, uint64_t start, const uint8_t *start_di
 	rtrace(r, BFT_TRACE_NEW_VIEW, r->view, NULL, false);
 	if (is_primary(r))
 		requeue(r, top);
-	for (seq = start + 1; seq <= top; seq++) {
-		struct log_entry *e = log_find(r, seq);
+	for (k = 0; k < n_o; k++) {
+		struct log_entry *e = log_find(r, o[k].seq);
 
 		if (e && e->has_pp && !e->n_missing)
 			pp_ready(r, e);

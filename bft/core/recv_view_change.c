@@ -42,6 +42,10 @@ bool verify_view_change(struct bft_replica *r, const struct bft_msg *m)
 	unsigned i;
 	int len;
 
+	/* No correct replica reaches a checkpoint whose window would not fit in
+	 * 64 bits (found by the replica fuzzer: the decision loops wrapped). */
+	if (vc->stable_seq > UINT64_MAX - 2 * (uint64_t)r->cfg.log_window)
+		return false;
 	if (vc->stable_seq % r->cfg.checkpoint_interval || !entries_ok(r, vc, true) ||
 	    !entries_ok(r, vc, false))
 		return false;
