@@ -22,6 +22,7 @@
 #include "bft/client.h"
 #include "bft/error.h"
 #include "procs.h"
+#include "it_check.h"
 
 #define N_REPLICAS 4
 #define MAGIC 0x314c554eu /* the null service's echo header (bfsd/daemon) */
@@ -30,16 +31,6 @@ static char dir[] = "/tmp/bfs-it-XXXXXX";
 static char config[256];
 static pid_t pids[N_REPLICAS + 1];
 static int failures;
-
-#define CHECK(cond, ...)                                                           \
-	do {                                                                       \
-		if (!(cond)) {                                                     \
-			fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__);       \
-			fprintf(stderr, __VA_ARGS__);                              \
-			fprintf(stderr, "\n");                                     \
-			failures++;                                                \
-		}                                                                  \
-	} while (0)
 
 static void cleanup(void)
 {

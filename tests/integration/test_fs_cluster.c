@@ -34,6 +34,7 @@
 #include "bft/error.h"
 #include "bft/messages.h"
 #include "procs.h"
+#include "it_check.h"
 
 #define N_REPLICAS 4
 #define FILE_SIZE (100u * 1024u)
@@ -46,16 +47,6 @@ static volatile pid_t pids[N_REPLICAS + 1]; /* + the unreplicated server */
 static int failures;
 static struct bft_client *client;
 static uint8_t op_buf[BFT_MAX_OP], res_buf[BFT_MAX_RESULT];
-
-#define CHECK(cond, ...)                                                           \
-	do {                                                                       \
-		if (!(cond)) {                                                     \
-			fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__);       \
-			fprintf(stderr, __VA_ARGS__);                              \
-			fprintf(stderr, "\n");                                     \
-			failures++;                                                \
-		}                                                                  \
-	} while (0)
 
 static void cleanup(void)
 {
