@@ -448,10 +448,10 @@ void install_view(struct bft_replica *r, uint64_t start, const uint8_t *start_di
 	rtrace(r, BFT_TRACE_NEW_VIEW, r->view, NULL, false);
 	if (is_primary(r))
 		requeue(r, top);
-	for (k = 0; k < n_o; k++) {
+	for (k = 0; k < n_o; k++) { /* only what this view chose (not <= h) */
 		struct log_entry *e = log_find(r, o[k].seq);
 
-		if (e && e->has_pp && !e->n_missing)
+		if (e && e->chosen && e->view == r->view && e->has_pp && !e->n_missing)
 			pp_ready(r, e);
 	}
 	for (i = 0; i < r->cfg.n_clients && !is_primary(r); i++)
