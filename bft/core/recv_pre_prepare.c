@@ -254,7 +254,11 @@ void body_arrived(struct bft_replica *r, uint32_t client, const uint8_t *raw,
 			e->body_len[i] = len;
 			e->n_missing--;
 		}
-		if (e->n_missing == 0)
+		/* Prepare only in the view the entry belongs to, and not while
+		 * changing views (PBFT §4.4): an entry of a view we left gets
+		 * its body attached and is prepared when a NEW-VIEW chooses it
+		 * (install_view -> pp_ready). */
+		if (e->n_missing == 0 && e->view == r->view && r->view_active)
 			pp_ready(r, e);
 	}
 }

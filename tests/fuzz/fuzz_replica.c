@@ -40,8 +40,10 @@
  *     replica originates (REPLY, PREPARE, COMMIT, STATUS, its CHECKPOINT,
  *     VIEW-CHANGE, NEW-VIEW) authenticate at the destination; a PREPARE is
  *     never sent by the primary of its view, a PRE-PREPARE of its own only
- *     for a view it leads; a reply not marked tentative is for a request
- *     whose batch ended, and carries the counter service's result; its
+ *     for a view it leads; a PREPARE or COMMIT it had not sent before is
+ *     for a view no older than the one it was in when the event began; a
+ *     reply not marked tentative is for a request whose batch ended, and
+ *     carries the counter service's result; its
  *     VIEW-CHANGE passes the checks correct peers apply (checkpoint proof,
  *     P/Q ranges); its NEW-VIEW follows from the VIEW-CHANGEs it names by
  *     the independent implementation of TOCS '02 §4.5.3 below;
@@ -302,6 +304,10 @@ struct run {
 
 	/* observers before the call */
 	uint64_t last_exec, view, stable;
+
+	/* votes the replica sent (hashes of type, view, seq, digest) */
+	uint64_t votes[1024];
+	uint32_t n_votes;
 
 	/* pools */
 	uint32_t n_replay, replay_next;
@@ -900,6 +906,31 @@ static void check_own_nv(const struct bft_new_view *nv)
 	}
 }
 
+/* A PREPARE or COMMIT of the replica is new (not a retransmission) only
+ * for the view it is in: it never starts voting in a view it has left. */
+static void check_own_vote(uint8_t type, const struct bft_prepare *p)
+{
+	uint8_t b[1 + 8 + 8 + BFT_DIGEST_LEN], d[BFT_DIGEST_LEN];
+	uint64_t key = 0;
+	uint32_t k;
+
+	b[0] = type;
+	memcpy(b + 1, &p->view, 8);
+	memcpy(b + 9, &p->seq, 8);
+	memcpy(b + 17, p->digest, BFT_DIGEST_LEN);
+	bft_sha256(b, sizeof(b), d);
+	memcpy(&key, d, sizeof(key));
+	for (k = 0; k < g.n_votes; k++)
+		if (g.votes[k] == key)
+			return; /* a retransmission */
+	if (g.n_votes == sizeof(g.votes) / sizeof(g.votes[0]))
+		return; /* cannot tell */
+	CHECK(p->view >= g.view, "new %s for view %llu (seq %llu) from a replica in view %llu",
+	      bft_msg_type_name(type), (unsigned long long)p->view, (unsigned long long)p->seq,
+	      (unsigned long long)g.view);
+	g.votes[g.n_votes++] = key;
+}
+
 /* The batches a NEW-VIEW re-proposes (null requests too: zero digest). */
 static void nv_batches(const struct bft_new_view *nv)
 {
@@ -948,6 +979,8 @@ static void check_sent(size_t k, const uint8_t **prev, size_t *prev_len)
 		CHECK(authentic_at(s->to, s->buf, s->len),
 		      "own %s does not authenticate at node %u", bft_msg_type_name(t),
 		      s->to);
+	if ((t == BFT_MSG_PREPARE || t == BFT_MSG_COMMIT) && snd == g.self)
+		check_own_vote(t, &msg.u.prepare);
 	if (t == BFT_MSG_PREPARE)
 		CHECK(primary(msg.u.prepare.view) != g.self,
 		      "PREPARE sent by the primary of view %llu",
