@@ -22,6 +22,7 @@ const char *bft_strerror(int err)
 	case BFT_E_BUSY: return "queue full, try again later";
 	case BFT_E_SPACE: return "output buffer too small";
 	case BFT_E_SERVICE: return "the replicated service reported a failure";
+	case BFT_E_NOENT: return "no such object";
 	default: return "unknown bft error";
 	}
 }

@@ -275,7 +275,7 @@ static int fetch_body(struct bft_rd *r, struct bft_fetch *f)
 {
 	f->level = bft_rd_u32(r);
 	f->index = bft_rd_u64(r);
-	f->last_known = bft_rd_u64(r);
+	f->offset = bft_rd_u64(r);
 	f->want_seq = bft_rd_u64(r);
 	f->replier = bft_rd_u32(r);
 	return body_end(r);
@@ -298,13 +298,16 @@ static int data_body(struct bft_rd *r, struct bft_data *d)
 {
 	d->seq = bft_rd_u64(r);
 	d->index = bft_rd_u64(r);
-	d->last_modified = bft_rd_u64(r);
+	d->offset = bft_rd_u32(r);
+	d->total = bft_rd_u32(r);
 	d->len = bft_rd_u32(r);
 	d->data = NULL;
 	if (r->err)
 		return r->err;
 	if (d->len > BFT_MAX_DATA)
 		return BFT_E_LONG;
+	if (d->offset > d->total || d->len > d->total - d->offset)
+		return BFT_E_FIELD;
 	d->data = bft_rd_take(r, d->len);
 	return body_end(r);
 }

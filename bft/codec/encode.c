@@ -320,7 +320,7 @@ int bft_encode_fetch(uint8_t *buf, size_t cap, uint32_t n, uint32_t replica,
 		return err;
 	bft_w_u32(&w, f->level);
 	bft_w_u64(&w, f->index);
-	bft_w_u64(&w, f->last_known);
+	bft_w_u64(&w, f->offset);
 	bft_w_u64(&w, f->want_seq);
 	bft_w_u32(&w, f->replier);
 	return end(&w, BFT_MSG_FETCH, n, trailer);
@@ -365,12 +365,15 @@ int bft_encode_data(uint8_t *buf, size_t cap, uint32_t replica,
 		return BFT_E_INVAL;
 	if (d->len > BFT_MAX_DATA)
 		return BFT_E_LONG;
+	if (d->offset > d->total || d->len > d->total - d->offset)
+		return BFT_E_FIELD;
 	err = begin(&w, buf, cap, BFT_MSG_DATA, 0, replica, 28u + (size_t)d->len, 1);
 	if (err)
 		return err;
 	bft_w_u64(&w, d->seq);
 	bft_w_u64(&w, d->index);
-	bft_w_u64(&w, d->last_modified);
+	bft_w_u32(&w, d->offset);
+	bft_w_u32(&w, d->total);
 	bft_w_u32(&w, d->len);
 	bft_w_bytes(&w, d->data, d->len);
 	return end(&w, BFT_MSG_DATA, 1, trailer);

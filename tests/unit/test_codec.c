@@ -297,7 +297,7 @@ static int encode_sample(int s, uint8_t *b, size_t cap, uint32_t n, uint8_t **tr
 					   (const uint8_t (*)[BFT_DIGEST_LEN])v_digests, nv_o, tr);
 	}
 	case S_FETCH: {
-		struct bft_fetch f = { .level = 1, .index = 17, .last_known = 64,
+		struct bft_fetch f = { .level = 1, .index = 17, .offset = 64,
 				       .want_seq = 128, .replier = 0 };
 		return bft_encode_fetch(b, cap, n, snd, &f, tr);
 	}
@@ -308,7 +308,7 @@ static int encode_sample(int s, uint8_t *b, size_t cap, uint32_t n, uint8_t **tr
 					    (const uint8_t (*)[BFT_DIGEST_LEN])meta_dig, tr);
 	}
 	case S_DATA: {
-		struct bft_data d = { .seq = 128, .index = 5, .last_modified = 120,
+		struct bft_data d = { .seq = 128, .index = 5, .offset = 120, .total = 120 + sizeof(DATA) + 7,
 				      .len = sizeof(DATA), .data = DATA };
 		return bft_encode_data(b, cap, snd, &d, tr);
 	}
@@ -534,7 +534,7 @@ static void check_fields(int s, const struct bft_msg *d, size_t len)
 	case S_FETCH:
 		ck_assert_uint_eq(d->u.fetch.level, 1);
 		ck_assert_uint_eq(d->u.fetch.index, 17);
-		ck_assert_uint_eq(d->u.fetch.last_known, 64);
+		ck_assert_uint_eq(d->u.fetch.offset, 64);
 		ck_assert_uint_eq(d->u.fetch.want_seq, 128);
 		ck_assert_uint_eq(d->u.fetch.replier, 0);
 		break;
@@ -556,7 +556,8 @@ static void check_fields(int s, const struct bft_msg *d, size_t len)
 	case S_DATA:
 		ck_assert_uint_eq(d->u.data.seq, 128);
 		ck_assert_uint_eq(d->u.data.index, 5);
-		ck_assert_uint_eq(d->u.data.last_modified, 120);
+		ck_assert_uint_eq(d->u.data.offset, 120);
+		ck_assert_uint_eq(d->u.data.total, 120 + sizeof(DATA) + 7);
 		ck_assert_uint_eq(d->u.data.len, sizeof(DATA));
 		ck_assert_mem_eq(d->u.data.data, DATA, sizeof(DATA));
 		break;
@@ -1113,6 +1114,7 @@ START_TEST(data_limits)
 	int len;
 
 	d.len = BFT_MAX_DATA;
+	d.total = BFT_MAX_DATA;
 	len = bft_encode_data(buf, sizeof(buf), 0, &d, NULL);
 	ck_assert_int_eq(len, (int)(BFT_HDR_LEN + 28 + BFT_MAX_DATA + BFT_MAC_LEN));
 	ck_assert_int_eq(bft_msg_decode(buf, (size_t)len, 4, &m), BFT_OK);
@@ -1124,6 +1126,21 @@ START_TEST(data_limits)
 	put32(buf + off_len, BFT_MAX_DATA + 1);
 	put32(buf + 8, (uint32_t)len + 1);
 	ck_assert_int_eq(bft_msg_decode(buf, (size_t)len + 1, 4, &m), BFT_E_LONG);
+
+	/* A chunk must lie inside the leaf: offset + len <= total. */
+	d.len = 100;
+	d.offset = 50;
+	d.total = 149;
+	ck_assert_int_eq(bft_encode_data(buf, sizeof(buf), 0, &d, NULL), BFT_E_FIELD);
+	d.total = 150;
+	len = bft_encode_data(buf, sizeof(buf), 0, &d, NULL);
+	ck_assert_int_gt(len, 0);
+	ck_assert_int_eq(bft_msg_decode(buf, (size_t)len, 4, &m), BFT_OK);
+	put32(buf + BFT_HDR_LEN + 20, 149); /* total */
+	ck_assert_int_eq(bft_msg_decode(buf, (size_t)len, 4, &m), BFT_E_FIELD);
+	put32(buf + BFT_HDR_LEN + 20, 0xffffffffu);
+	put32(buf + BFT_HDR_LEN + 16, 0xffffffc0u); /* offset + len wraps */
+	ck_assert_int_eq(bft_msg_decode(buf, (size_t)len, 4, &m), BFT_E_FIELD);
 }
 END_TEST
 

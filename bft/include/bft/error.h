@@ -27,7 +27,8 @@ enum bft_error {
 	BFT_E_BUSY = BFT_E_BASE - 12,     /* a bounded queue is full; try later */
 	BFT_E_SPACE = BFT_E_BASE - 13,    /* output buffer too small */
 	BFT_E_SERVICE = BFT_E_BASE - 14,  /* the service reported a failure */
-	BFT_E_LAST = BFT_E_BASE - 15,
+	BFT_E_NOENT = BFT_E_BASE - 15,    /* no such object (e.g. a snapshot) */
+	BFT_E_LAST = BFT_E_BASE - 16,
 };
 
 /* A static, human-readable description of err (never NULL). */

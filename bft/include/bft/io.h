@@ -21,7 +21,7 @@
 #include "bft/crypto.h"
 
 #define BFT_IO_VERSION 1
-#define BFT_SERVICE_VERSION 1
+#define BFT_SERVICE_VERSION 2
 
 /* Log levels (syslog-like order). */
 enum bft_log_level {
@@ -134,6 +134,72 @@ struct bft_service {
 	/* Digest of the whole state as of the last batch_end (seq), for a
 	 * CHECKPOINT message (§4.3). Must cost O(changes since the last call). */
 	int (*checkpoint)(void *data, uint64_t seq, uint8_t digest[BFT_DIGEST_LEN]);
+
+	/*
+	 * State transfer (TOCS '02 §5.3.2, the partition tree; bft/core
+	 * state_transfer.c). Optional: a service whose `children` is NULL
+	 * cannot transfer state, and a replica that falls behind the others'
+	 * stable checkpoint then stays behind.
+	 *
+	 * The state is a fixed-shape tree the protocol defines: level 0 is the
+	 * root, level `tree_depth` holds tree_fanout^tree_depth leaves (the
+	 * service's partitions), indexed 0.. from left to right; node (l, i)
+	 * has children (l+1, i*fanout .. i*fanout+fanout-1). A leaf's digest
+	 * is the service's (leaf_digest, all-zero for an empty leaf); an
+	 * interior node's digest is all-zero when all its children are zero,
+	 * else SHA-256 of its children's digests in order. The checkpoint
+	 * digest above is the root's digest.
+	 *
+	 * Snapshots: checkpoint(seq) and transfer_end(seq) also keep the state
+	 * as of seq readable (children with snap = seq, leaf_get) while
+	 * execution goes on, until snapshot_release names a higher seq.
+	 */
+	uint32_t tree_fanout;  /* 2..BFT_MAX_FANOUT */
+	uint32_t tree_depth;   /* 1..BFT_MAX_TREE_DEPTH */
+	uint32_t leaf_max;     /* most bytes of one leaf, ≤ BFT_MAX_LEAF */
+
+	/* Digests of the tree_fanout children of interior node (level, index)
+	 * of snapshot `snap`, or of the current state if snap == 0 (including
+	 * leaves put by a transfer in progress). BFT_E_NOENT: no such
+	 * snapshot. */
+	int (*children)(void *data, uint64_t snap, uint32_t level, uint64_t index,
+			uint8_t (*digests)[BFT_DIGEST_LEN]);
+
+	/* Bytes [offset, offset+cap) of leaf `index` in snapshot `snap`: *len
+	 * bytes written, *total the leaf's whole length (0: empty leaf). */
+	int (*leaf_get)(void *data, uint64_t snap, uint64_t index, uint32_t offset,
+			uint8_t *buf, uint32_t cap, uint32_t *len, uint32_t *total);
+
+	/* The digest leaf `index` has when it holds bytes[0..len): a pure
+	 * function (the fetcher checks fetched bytes with it). BFT_E_FIELD if
+	 * the bytes are no valid leaf. */
+	int (*leaf_digest)(void *data, uint64_t index, const uint8_t *bytes, uint32_t len,
+			   uint8_t digest[BFT_DIGEST_LEN]);
+
+	/* Replace leaf `index` of the current state by bytes[0..len) (len 0:
+	 * empty it). Only during a transfer: no batch is open, none runs until
+	 * transfer_end. */
+	int (*leaf_put)(void *data, uint64_t index, const uint8_t *bytes, uint32_t len);
+
+	/* The leaves put since the last transfer_end make the state that of
+	 * checkpoint seq: make it durable, keep its snapshot, and return its
+	 * root digest and the agreed time of its last batch. */
+	int (*transfer_end)(void *data, uint64_t seq, uint8_t digest[BFT_DIGEST_LEN],
+			    uint64_t *time_us);
+
+	/* Snapshots of checkpoints below seq are no longer needed. */
+	int (*snapshot_release)(void *data, uint64_t seq);
+
+	/* The last reply the state records for `client` (node id): its
+	 * timestamp (0: none) and result, so the core can reload its reply
+	 * cache after a transfer. */
+	int (*reply_get)(void *data, uint32_t client, uint64_t *timestamp, uint8_t *result,
+			 uint32_t cap, uint32_t *len);
 };
+
+/* Limits of the state-transfer tree. */
+#define BFT_MAX_FANOUT 64u
+#define BFT_MAX_TREE_DEPTH 8u
+#define BFT_MAX_LEAF (64u << 20)
 
 #endif

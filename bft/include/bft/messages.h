@@ -57,13 +57,13 @@
  *                 u64 start seq (chosen checkpoint), u8[32] start digest,
  *                 u16 n_o: n_o × (u64 seq, u8[32] batch digest; all-zero
  *                 digest = null request)                             sig
- *   FETCH         u32 level, u64 index, u64 last known seq, u64 want seq,
+ *   FETCH         u32 level, u64 index, u64 leaf offset, u64 want seq,
  *                 u32 replier                                        auth(n)
  *   META-DATA     u64 seq, u32 level, u64 index, u16 count:
  *                 count × (u64 index, u64 last-modified seq, u8[32] digest)
  *                                                                    MAC
- *   DATA          u64 seq, u64 index, u64 last-modified seq, u32 len,
- *                 data[len]                                          MAC
+ *   DATA          u64 seq, u64 index, u32 offset, u32 total, u32 len,
+ *                 data[len] (offset + len ≤ total)                   MAC
  *   NEW-KEY       u64 epoch, u8[32] new X25519 public key            sig
  *   QUERY-STABLE  u64 nonce                                          auth(n)
  *   REPLY-STABLE  u64 nonce, u64 last checkpoint, u64 last prepared  MAC
@@ -236,7 +236,7 @@ struct bft_new_view {
 struct bft_fetch {
 	uint32_t level;
 	uint64_t index;
-	uint64_t last_known;
+	uint64_t offset;         /* leaf byte offset (0 for interior nodes) */
 	uint64_t want_seq;
 	uint32_t replier;
 };
@@ -252,7 +252,8 @@ struct bft_meta_data {
 struct bft_data {
 	uint64_t seq;
 	uint64_t index;
-	uint64_t last_modified;
+	uint32_t offset;         /* of data[] within the leaf */
+	uint32_t total;          /* the leaf's whole length */
 	uint32_t len;
 	const uint8_t *data;
 };
