@@ -9,8 +9,10 @@
  * signed messages are kept as the checkpoint's proof for view changes.
  *
  * A replica whose own digest disagrees with 2f+1 others, or that has not
- * reached a checkpoint 2f+1 others certify, reports it (BFT_TRACE_BEHIND);
- * fetching state is the state-transfer protocol's job.
+ * reached a checkpoint 2f+1 others certify (also one beyond its window:
+ * the `far` slots), hands the certificate to state transfer
+ * (state_transfer.c), which fetches the state when the log cannot catch
+ * the replica up.
  */
 #include <string.h>
 
@@ -98,6 +100,22 @@ void checkpoint_committed(struct bft_replica *r, uint64_t seq)
 	checkpoint_check_stable(r, s);
 }
 
+void ckpt_copy_matching(const struct bft_replica *r, struct ckpt_slot *dst,
+			const struct ckpt_slot *s, const uint8_t *d)
+{
+	uint32_t j;
+
+	dst->seq = s->seq;
+	dst->have = 0;
+	for (j = 0; j < r->cfg.n; j++) {
+		if (!(s->have >> j & 1) || memcmp(s->digest[j], d, BFT_DIGEST_LEN))
+			continue;
+		dst->have |= 1ull << j;
+		memcpy(dst->digest[j], d, BFT_DIGEST_LEN);
+		memcpy(dst->sig[j], s->sig[j], BFT_SIG_LEN);
+	}
+}
+
 /* How many replicas sent digest d for slot s. */
 static uint32_t matching(const struct bft_replica *r, const struct ckpt_slot *s,
 			 const uint8_t *d)
@@ -122,8 +140,39 @@ static void make_stable(struct bft_replica *r, struct ckpt_slot *s)
 	for (i = 0; i < r->n_ckpt; i++)
 		if (r->ckpt[i].seq < r->h)
 			r->ckpt[i].seq = 0;
+	if (r->svc->snapshot_release)
+		r->svc->snapshot_release(r->svc->data, r->h);
 	rlog(r, BFT_LOG_DEBUG, "checkpoint %llu stable", (unsigned long long)r->h);
 	rtrace(r, BFT_TRACE_STABLE, r->h, r->h_digest, false);
+}
+
+/* A CHECKPOINT beyond h + L (already verified): kept in the far slots, the
+ * lowest replaced by a higher one, so a lagging replica hears of the
+ * checkpoints the others hold (they resend theirs on our STATUS). */
+void checkpoint_far(struct bft_replica *r, uint32_t from, const struct bft_checkpoint *c,
+		    const uint8_t *sig)
+{
+	struct ckpt_slot *s = NULL, *low = NULL;
+	uint32_t i;
+
+	for (i = 0; i < r->n_ckpt && !s; i++) {
+		if (r->far[i].seq == c->seq)
+			s = &r->far[i];
+		else if (!low || r->far[i].seq < low->seq)
+			low = &r->far[i];
+	}
+	if (!s) {
+		if (low->seq > c->seq)
+			return;
+		s = low;
+		s->seq = c->seq;
+		s->have = 0;
+	}
+	s->have |= 1ull << from;
+	memcpy(s->digest[from], c->digest, BFT_DIGEST_LEN);
+	memcpy(s->sig[from], sig, BFT_SIG_LEN);
+	if (matching(r, s, c->digest) >= r->quorum)
+		st_certified(r, s, c->digest);
 }
 
 void checkpoint_check_stable(struct bft_replica *r, struct ckpt_slot *s)
@@ -140,14 +189,15 @@ void checkpoint_check_stable(struct bft_replica *r, struct ckpt_slot *s)
 	for (j = 0; j < r->cfg.n; j++) {
 		if (!(s->have >> j & 1) || matching(r, s, s->digest[j]) < r->quorum)
 			continue;
-		if (s->own_valid && memcmp(s->own, s->digest[j], BFT_DIGEST_LEN) != 0)
+		if (s->own_valid && memcmp(s->own, s->digest[j], BFT_DIGEST_LEN) != 0) {
 			rlog(r, BFT_LOG_ERROR, "state digest at checkpoint %llu differs from "
 			     "2f+1 replicas: local state is corrupt",
 			     (unsigned long long)s->seq);
-		else if (r->last_cexec < s->seq)
-			rlog(r, BFT_LOG_WARN, "behind checkpoint %llu certified by 2f+1 replicas",
-			     (unsigned long long)s->seq);
-		rtrace(r, BFT_TRACE_BEHIND, s->seq, s->digest[j], false);
+			st_certified(r, s, s->digest[j]);
+			st_corrupt(r);
+		} else if (r->last_cexec < s->seq) {
+			st_certified(r, s, s->digest[j]);
+		}
 		return;
 	}
 }

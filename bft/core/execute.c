@@ -258,6 +258,8 @@ static bool execute_step(struct bft_replica *r)
 {
 	struct log_entry *e;
 
+	if (r->st.active)
+		return false; /* the state is being replaced (state_transfer.c) */
 	if (r->last_exec > r->last_cexec) {
 		e = log_find(r, r->last_cexec + 1);
 		return e && e->committed && promote(r, e);
@@ -295,8 +297,8 @@ void execute_read_only(struct bft_replica *r, uint32_t node, const struct bft_ms
 	uint32_t len = 0;
 	int err;
 
-	if (r->halted)
-		return;
+	if (r->halted || r->st.active)
+		return; /* no state to read from during a transfer */
 	if (r->last_exec > r->last_cexec) {
 		/* Tentative state may still roll back: answer once it commits. */
 		if (!c->ro_len)

@@ -283,26 +283,13 @@ out:
 }
 
 /* Adopt the NEW-VIEW's checkpoint when it is ahead of ours (§4.4). */
-static void adopt_checkpoint(struct bft_replica *r, uint64_t start, const uint8_t *d)
+/* The proof of checkpoint start: the signed CHECKPOINTs of a VIEW-CHANGE of
+ * the NEW-VIEW's set that has it, added to slot s. */
+static void add_proof(struct bft_replica *r, struct ckpt_slot *s, uint64_t start,
+		      const uint8_t *d)
 {
-	struct ckpt_slot *s;
 	uint32_t j, k;
 
-	if (start <= r->h)
-		return;
-	s = ckpt_get(r, start, false);
-	if (r->last_cexec < start || !s || !s->own_valid) {
-		rlog(r, BFT_LOG_WARN, "new view starts at checkpoint %llu, beyond our state",
-		     (unsigned long long)start);
-		rtrace(r, BFT_TRACE_BEHIND, start, d, false);
-		return;
-	}
-	if (memcmp(s->own, d, BFT_DIGEST_LEN)) {
-		rlog(r, BFT_LOG_ERROR, "state digest at checkpoint %llu differs from the "
-		     "new view's: local state is corrupt", (unsigned long long)start);
-		return;
-	}
-	/* The proof: the signed CHECKPOINTs of a VIEW-CHANGE that has it. */
 	for (j = 0; j < r->cfg.n; j++) {
 		const struct bft_view_change *vc;
 
@@ -320,10 +307,72 @@ static void adopt_checkpoint(struct bft_replica *r, uint64_t start, const uint8_
 			memcpy(s->digest[who], d, BFT_DIGEST_LEN);
 			memcpy(s->sig[who], sig, BFT_SIG_LEN);
 		}
-		break;
+		return;
 	}
+}
+
+/* Adopt the NEW-VIEW's checkpoint when it is ahead of ours (§4.4); fetch
+ * it (state_transfer.c) when it is ahead of our state or differs from it. */
+static void adopt_checkpoint(struct bft_replica *r, uint64_t start, const uint8_t *d)
+{
+	struct ckpt_slot *s;
+	uint32_t i;
+
+	if (start <= r->h)
+		return;
+	s = ckpt_get(r, start, false);
+	if (r->last_cexec < start || !s || !s->own_valid ||
+	    memcmp(s->own, d, BFT_DIGEST_LEN)) {
+		/* Borrow a far slot to carry the proof to state transfer. */
+		struct ckpt_slot *t = &r->far[0];
+
+		for (i = 1; i < r->n_ckpt; i++)
+			if (r->far[i].seq < t->seq)
+				t = &r->far[i];
+		t->seq = start;
+		t->have = 0;
+		add_proof(r, t, start, d);
+		rlog(r, BFT_LOG_WARN, "new view starts at checkpoint %llu, %s",
+		     (unsigned long long)start,
+		     r->last_cexec < start ? "beyond our state" : "which differs from ours");
+		st_certified(r, t, d);
+		if (r->last_cexec >= start)
+			st_corrupt(r);
+		return;
+	}
+	add_proof(r, s, start, d);
 	s->own_sent = true;
 	checkpoint_check_stable(r, s);
+}
+
+static void choose(struct bft_replica *r, struct log_entry *e, uint64_t v, const uint8_t *d);
+
+void reapply_new_view(struct bft_replica *r)
+{
+	struct bft_new_view nv;
+	struct bft_vc_entry o;
+	uint16_t k;
+
+	if (!r->view_active || !r->nv.raw || r->nv.view != r->view ||
+	    bft_msg_decode(r->nv.raw, r->nv.len, r->cfg.n, &r->aux) != BFT_OK)
+		return;
+	nv = r->aux.u.new_view; /* its arrays point into r->nv.raw */
+	for (k = 0; k < nv.n_o; k++) {
+		struct log_entry *e;
+
+		bft_nv_o(&nv, k, &o);
+		if (o.seq <= r->h || !in_window(r, o.seq))
+			continue;
+		e = log_find(r, o.seq);
+		if (e && e->chosen && e->view == r->view)
+			continue;
+		e = e ? e : log_get(r, o.seq);
+		if (!e)
+			continue;
+		choose(r, e, r->view, o.digest);
+		if (e->has_pp && !e->n_missing)
+			pp_ready(r, e);
+	}
 }
 
 /* Fix e for view v with digest d; keep its content if it is that batch. */

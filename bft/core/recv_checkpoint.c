@@ -3,7 +3,9 @@
  *
  * Accepts a signed ⟨CHECKPOINT, n, d, j⟩ for a checkpoint sequence number
  * between the watermarks, keeps the last one per replica and slot, and
- * checks whether the checkpoint became stable (checkpoint.c).
+ * checks whether the checkpoint became stable (checkpoint.c). One beyond
+ * the high watermark goes to the far slots: 2f+1 of them certify a state
+ * this replica must fetch (state_transfer.c).
  */
 #include <string.h>
 
@@ -19,10 +21,12 @@ void recv_checkpoint(struct bft_replica *r)
 		return reject(r, "sender is not another replica");
 	if (c->seq % r->cfg.checkpoint_interval)
 		return reject(r, "not a checkpoint sequence number");
-	if (c->seq <= r->h || c->seq > r->h + r->cfg.log_window)
+	if (c->seq <= r->h || (c->seq > r->h + r->cfg.log_window && c->seq <= r->cert.seq))
 		return;
 	if (!verify_sig(r, &r->in))
 		return reject(r, "bad signature");
+	if (c->seq > r->h + r->cfg.log_window)
+		return checkpoint_far(r, from, c, r->in.trailer);
 	s = ckpt_get(r, c->seq, true);
 	s->have |= 1ull << from;
 	memcpy(s->digest[from], c->digest, BFT_DIGEST_LEN);

@@ -7,8 +7,8 @@
  * the peer lacks and it has: for sequence numbers above le, the primary's
  * pre-prepare (relayed verbatim: its authenticator has an entry for every
  * replica), the large request bodies it names, and its own prepare and
- * commit (from the log window and the interval kept below it, log.c); and
- * its checkpoint messages when the peer's h is lower. At most
+ * commit (from the log window and the interval kept below it, log.c); and,
+ * in any view, its checkpoint messages when the peer's h is lower. At most
  * one checkpoint interval of log is resent per STATUS (bounded work).
  * A peer in an older view, or changing to ours, gets the view-change state
  * instead: the VIEW-CHANGEs we hold and the NEW-VIEW (view_change.c).
@@ -75,6 +75,15 @@ void recv_status(struct bft_replica *r)
 		return reject(r, "bad authenticator");
 	if (BUG(r, BFT_BUG_NO_STATUS))
 		return;
+	/* Checkpoints do not depend on views: a peer in another view (an
+	 * equivocation victim that moved on alone) needs them too, to fetch
+	 * the state it missed (state_transfer.c). */
+	for (i = 0; i < r->n_ckpt; i++) {
+		struct ckpt_slot *c = &r->ckpt[i];
+
+		if (c->seq && c->seq > s->stable && c->seq >= r->h && c->own_sent)
+			send_checkpoint_msgs(r, from, c);
+	}
 	changing = s->flags & BFT_STATUS_VIEW_CHANGING;
 	if (s->view < r->view || (s->view == r->view && changing))
 		send_view_state(r, from, changing);
@@ -89,11 +98,5 @@ void recv_status(struct bft_replica *r)
 
 		if (e && (e->has_pp || e->pp))
 			resend_entry(r, from, e);
-	}
-	for (i = 0; i < r->n_ckpt; i++) {
-		struct ckpt_slot *c = &r->ckpt[i];
-
-		if (c->seq && c->seq > s->stable && c->seq >= r->h && c->own_sent)
-			send_checkpoint_msgs(r, from, c);
 	}
 }

@@ -97,6 +97,18 @@ static int config_check(const struct bft_replica_config *c)
 	return BFT_OK;
 }
 
+/* A service either has no state transfer or all of it, with a tree shape
+ * within the limits of bft/io.h. */
+static bool service_tree_ok(const struct bft_service *svc)
+{
+	if (!svc->children)
+		return true;
+	return svc->leaf_get && svc->leaf_digest && svc->leaf_put && svc->transfer_end &&
+	       svc->snapshot_release && svc->reply_get && svc->tree_fanout >= 2 &&
+	       svc->tree_fanout <= BFT_MAX_FANOUT && svc->tree_depth >= 1 &&
+	       svc->tree_depth <= BFT_MAX_TREE_DEPTH && svc->leaf_max <= BFT_MAX_LEAF;
+}
+
 static int alloc_slots(struct bft_replica *r)
 {
 	uint32_t n = r->cfg.n, i;
@@ -105,6 +117,7 @@ static int alloc_slots(struct bft_replica *r)
 	r->log = calloc(r->log_slots, sizeof(*r->log));
 	r->n_ckpt = r->cfg.log_window / r->cfg.checkpoint_interval + 1;
 	r->ckpt = calloc(r->n_ckpt, sizeof(*r->ckpt));
+	r->far = calloc(r->n_ckpt, sizeof(*r->far));
 	r->clients = calloc(r->cfg.n_clients, sizeof(*r->clients));
 	r->fifo = calloc(r->cfg.n_clients, sizeof(*r->fifo));
 	r->out = malloc(BFT_MAX_MSG);
@@ -113,7 +126,7 @@ static int alloc_slots(struct bft_replica *r)
 	r->nv_set = calloc(n, sizeof(*r->nv_set));
 	r->nv_cand = calloc(n, sizeof(*r->nv_cand));
 	r->vc_dec = calloc(n, sizeof(*r->vc_dec));
-	if (!r->log || !r->ckpt || !r->clients || !r->fifo || !r->out || !r->result ||
+	if (!r->log || !r->ckpt || !r->far || !r->clients || !r->fifo || !r->out || !r->result ||
 	    !r->vcs || !r->nv_set || !r->nv_cand || !r->vc_dec)
 		return BFT_E_NOMEM;
 	for (i = 0; i < r->log_slots; i++) {
@@ -125,10 +138,17 @@ static int alloc_slots(struct bft_replica *r)
 	for (i = 0; i < r->n_ckpt; i++) {
 		r->ckpt[i].digest = calloc(n, BFT_DIGEST_LEN);
 		r->ckpt[i].sig = calloc(n, BFT_SIG_LEN);
-		if (!r->ckpt[i].digest || !r->ckpt[i].sig)
+		r->far[i].digest = calloc(n, BFT_DIGEST_LEN);
+		r->far[i].sig = calloc(n, BFT_SIG_LEN);
+		if (!r->ckpt[i].digest || !r->ckpt[i].sig || !r->far[i].digest ||
+		    !r->far[i].sig)
 			return BFT_E_NOMEM;
 	}
-	return BFT_OK;
+	r->cert.digest = calloc(n, BFT_DIGEST_LEN);
+	r->cert.sig = calloc(n, BFT_SIG_LEN);
+	if (!r->cert.digest || !r->cert.sig)
+		return BFT_E_NOMEM;
+	return st_alloc(r);
 }
 
 int bft_replica_new(const struct bft_replica_config *cfg, struct bft_keyring *kr,
@@ -147,6 +167,8 @@ int bft_replica_new(const struct bft_replica_config *cfg, struct bft_keyring *kr
 	err = config_check(cfg);
 	if (err)
 		return err;
+	if (!service_tree_ok(svc))
+		return BFT_E_INVAL;
 	r = calloc(1, sizeof(*r));
 	if (!r)
 		return BFT_E_NOMEM;
@@ -189,12 +211,17 @@ void bft_replica_free(struct bft_replica *r)
 			free(r->log[i].commit_digest);
 		}
 	}
-	if (r->ckpt) {
-		for (i = 0; i < r->n_ckpt; i++) {
-			free(r->ckpt[i].digest);
-			free(r->ckpt[i].sig);
-		}
+	for (i = 0; r->ckpt && i < r->n_ckpt; i++) {
+		free(r->ckpt[i].digest);
+		free(r->ckpt[i].sig);
 	}
+	for (i = 0; r->far && i < r->n_ckpt; i++) {
+		free(r->far[i].digest);
+		free(r->far[i].sig);
+	}
+	free(r->cert.digest);
+	free(r->cert.sig);
+	st_free(r);
 	if (r->clients)
 		for (i = 0; i < r->cfg.n_clients; i++)
 			client_rec_free(&r->clients[i]);
@@ -212,6 +239,7 @@ void bft_replica_free(struct bft_replica *r)
 	free(r->vc_dec);
 	free(r->log);
 	free(r->ckpt);
+	free(r->far);
 	free(r->clients);
 	free(r->fifo);
 	free(r->out);
@@ -249,9 +277,12 @@ void bft_replica_recv(struct bft_replica *r, const uint8_t *buf, size_t len)
 	case BFT_MSG_STATUS: recv_status(r); break;
 	case BFT_MSG_VIEW_CHANGE: recv_view_change(r); break;
 	case BFT_MSG_NEW_VIEW: recv_new_view(r); break;
+	case BFT_MSG_FETCH: recv_fetch(r); break;
+	case BFT_MSG_META_DATA: recv_meta_data(r); break;
+	case BFT_MSG_DATA: recv_data(r); break;
 	default:
-		/* State transfer and recovery messages are handled by later
-		 * stages of the protocol. */
+		/* Recovery messages (NEW-KEY, QUERY-STABLE, ...) belong to
+		 * proactive recovery, not built yet. */
 		rlog(r, BFT_LOG_DEBUG, "ignored %s from node %u",
 		     bft_msg_type_name(r->in.hdr.type), r->in.hdr.sender);
 		break;
@@ -265,6 +296,7 @@ void bft_replica_on_timer(struct bft_replica *r, enum bft_timer which)
 	switch (which) {
 	case BFT_TIMER_STATUS:
 		send_status(r);
+		st_tick(r);
 		r->io->set_timer(r->io->data, BFT_TIMER_STATUS, r->cfg.status_ms);
 		break;
 	case BFT_TIMER_VIEW_CHANGE:

@@ -125,6 +125,45 @@ struct ckpt_slot {
 	uint8_t own[BFT_DIGEST_LEN];
 };
 
+/* State transfer (state_transfer.c): a node of the partition tree to bring
+ * to its certified digest. */
+struct st_item {
+	uint32_t level;
+	bool clear;              /* certified subtree empty: empty local leaves */
+	uint64_t index;
+	uint8_t digest[BFT_DIGEST_LEN];
+};
+
+/* A FETCH in flight: an interior node's children, or a leaf's bytes. */
+struct st_fetch {
+	struct st_item node;
+	uint8_t *buf;            /* leaf bytes gathered so far, owned */
+	uint32_t total, got;
+	bool sized;              /* first DATA chunk seen: total known */
+};
+
+#define ST_WINDOW 8          /* FETCHes in flight */
+
+struct st_state {
+	bool active;
+	uint64_t seq;            /* the checkpoint being fetched */
+	uint8_t digest[BFT_DIGEST_LEN];
+	uint32_t replier;        /* replica fetched from */
+	uint64_t bad;            /* replicas that served bad data this transfer */
+	bool progress;           /* an answer arrived since the last STATUS tick */
+	uint32_t quiet_ticks;    /* behind without executing, in STATUS ticks */
+	uint32_t attempts;       /* transfers of this seq that ended wrong */
+	struct st_item *stack;
+	uint32_t n_stack, stack_cap;
+	struct st_fetch fl[ST_WINDOW];
+	uint32_t n_fl;
+	uint8_t (*kids)[BFT_DIGEST_LEN];  /* [fanout] scratch */
+	uint8_t (*local)[BFT_DIGEST_LEN]; /* [fanout] scratch */
+	uint8_t *chunk;          /* BFT_MAX_DATA bytes, for serving DATA */
+	uint64_t n_nodes, n_leaves, n_bytes; /* fetched (for the log) */
+	uint64_t started_us;
+};
+
 struct bft_replica {
 	struct bft_replica_config cfg;
 	struct bft_keyring *kr;
@@ -167,6 +206,10 @@ struct bft_replica {
 	uint32_t log_slots;      /* L + K */
 	struct ckpt_slot *ckpt;  /* [L/K + 1], slot (seq / K) % (L/K+1) */
 	uint32_t n_ckpt;
+	struct ckpt_slot *far;   /* [L/K + 1] CHECKPOINTs beyond h + L */
+	struct ckpt_slot cert;   /* highest checkpoint 2f+1 replicas certify
+				    (seq 0: none), with their signatures */
+	struct st_state st;
 	struct client_rec *clients; /* [n_clients] */
 
 	/* scratch, so no handler allocates per message */
@@ -236,7 +279,28 @@ void checkpoint_taken(struct bft_replica *r, uint64_t seq, const uint8_t d[BFT_D
 void checkpoint_committed(struct bft_replica *r, uint64_t seq);
 struct ckpt_slot *ckpt_get(struct bft_replica *r, uint64_t seq, bool create);
 void checkpoint_check_stable(struct bft_replica *r, struct ckpt_slot *s);
+void checkpoint_far(struct bft_replica *r, uint32_t from, const struct bft_checkpoint *c,
+		    const uint8_t *sig);
 void send_checkpoint_msgs(struct bft_replica *r, uint32_t to, struct ckpt_slot *s);
+
+/* Copy the replicas of slot s that sent digest d into dst (same n). */
+void ckpt_copy_matching(const struct bft_replica *r, struct ckpt_slot *dst,
+			const struct ckpt_slot *s, const uint8_t *d);
+
+/* ---- state_transfer.c (TOCS '02 §5.3.2) ---- */
+/* 2f+1 replicas certify checkpoint s->seq with digest d (their signatures
+ * in s): remember it and fetch it if this replica is behind it. */
+void st_certified(struct bft_replica *r, const struct ckpt_slot *s, const uint8_t *d);
+/* Local state differs from the certified checkpoint's: fetch it now. */
+void st_corrupt(struct bft_replica *r);
+void st_tick(struct bft_replica *r);
+void recv_meta_data(struct bft_replica *r);
+void recv_data(struct bft_replica *r);
+int st_alloc(struct bft_replica *r);
+void st_free(struct bft_replica *r);
+
+/* ---- recv_fetch.c ---- */
+void recv_fetch(struct bft_replica *r);
 
 /* ---- view_change.c ---- */
 void request_waiting(struct bft_replica *r, struct client_rec *c, uint64_t ts);
@@ -262,6 +326,9 @@ int nv_decide(uint32_t f, const struct bft_view_change *vcs, uint32_t count,
 void try_new_view(struct bft_replica *r);
 void install_view(struct bft_replica *r, uint64_t start, const uint8_t *start_digest,
 		  const struct bft_vc_entry *o, uint16_t n_o);
+/* After a state transfer moved h: choose the current NEW-VIEW's batches
+ * that now fall in the window. */
+void reapply_new_view(struct bft_replica *r);
 bool verify_view_change(struct bft_replica *r, const struct bft_msg *m);
 void retry_pending_new_view(struct bft_replica *r);
 

@@ -212,6 +212,12 @@ void view_change_timer(struct bft_replica *r)
 {
 	if (r->view_active && !r->timed_client)
 		return;
+	if (r->view_active && r->st.active) {
+		/* Our requests wait for our own state, not for the primary
+		 * (state_transfer.c): suspect it again once we have it. */
+		r->io->set_timer(r->io->data, BFT_TIMER_VIEW_CHANGE, r->vc_timeout_ms);
+		return;
+	}
 	if (r->view_active)
 		rlog(r, BFT_LOG_WARN, "request %llu of client %u timed out (executed %llu, "
 		     "committed %llu, stable %llu)", (unsigned long long)r->timed_ts,

@@ -40,6 +40,7 @@ enum sim_fault {
 	FAULT_WRONG_RESULT, /* replies with wrong results */
 	FAULT_WRONG_CKPT,   /* sends wrong checkpoint digests */
 	FAULT_REPLAY,       /* re-sends old messages to random nodes */
+	FAULT_BAD_ST,       /* serves wrong state-transfer data */
 	FAULT_EQUIVOCATE,   /* primary: another batch for one backup */
 	FAULT_PRIMARY_SILENT, /* the primary of view 0 (then 1, ...) is silent */
 	FAULT_PRIMARY_CRASH,  /* ... crashes at a random time */
@@ -115,19 +116,47 @@ struct sim_hist {
 	uint32_t result_len;
 };
 
-/* The toy replicated service: SIM_KEYS counters plus a reply cache. */
+static inline void sim_put64(uint8_t *p, uint64_t v)
+{
+	for (int i = 0; i < 8; i++)
+		p[i] = (uint8_t)(v >> (8 * i));
+}
+
+static inline uint64_t sim_get64(const uint8_t *p)
+{
+	uint64_t v = 0;
+
+	for (int i = 7; i >= 0; i--)
+		v = v << 8 | p[i];
+	return v;
+}
+
+/* The toy service's replicated state: SIM_KEYS counters, the agreed time
+ * of the last batch, and each client's last reply (the reply cache). */
+#define TOY_RESULT 16
+struct toy_state {
+	uint64_t values[SIM_KEYS];
+	uint64_t time_us;
+	uint64_t last_ts[SIM_MAX_NODES];       /* by client index */
+	uint8_t reply[SIM_MAX_NODES][TOY_RESULT];
+	uint8_t reply_len[SIM_MAX_NODES];
+};
+
+/* State transfer tree of the toy (sim_transfer.c): 4^4 leaves, one per
+ * key, one for the time, one per client. */
+#define TOY_FANOUT 4
+#define TOY_DEPTH 4
+#define TOY_SNAPS 8 /* checkpoint snapshots kept */
+#define TOY_LEAF_MAX (8 + 1 + TOY_RESULT)
+
 struct toy_service {
 	struct sim *sim;
 	uint32_t node;
-	uint64_t values[SIM_KEYS];
-	uint64_t time_us;
+	struct toy_state cur;
+	struct toy_state saved; /* before the open batch, for batch_abort */
 	uint64_t seq;
 	uint32_t pos;           /* request index within the current batch */
-	uint64_t *last_ts;      /* [clients] */
-	/* the state before the open batch, for batch_abort */
-	uint64_t saved_values[SIM_KEYS];
-	uint64_t saved_time_us;
-	uint64_t *saved_last_ts;
+	struct { uint64_t seq; struct toy_state st; } snaps[TOY_SNAPS];
 	/* what the open batch executed, reported to the checker at batch_end */
 	struct sim_hist pending[BFT_MAX_BATCH];
 	uint32_t n_pending;
@@ -201,8 +230,7 @@ struct sim {
 	uint64_t fail_at;       /* when the first faulty primary failed (µs) */
 	uint64_t recovered_at;  /* first commit in a later view, 0 if none */
 	uint64_t max_view;      /* highest view a correct replica entered */
-	bool stalled; /* stopped with > f replicas faulty or stranded */
-	bool stall_expected; /* at the end, > f replicas are faulty or stranded */
+	uint64_t transfers;     /* state transfers correct replicas completed */
 };
 
 /* sim_rng.c */
@@ -233,6 +261,10 @@ enum sim_fault sim_fault_parse(const char *name);
 void toy_init(struct toy_service *t, struct sim *s, uint32_t node);
 void toy_free(struct toy_service *t);
 void toy_digest(const struct toy_service *t, uint8_t out[BFT_DIGEST_LEN]);
+/* sim_transfer.c */
+void toy_tree_root(const struct toy_state *st, uint32_t n_clients, uint8_t out[BFT_DIGEST_LEN]);
+void toy_transfer_init(struct toy_service *t);
+void toy_snapshot(struct toy_service *t, uint64_t seq);
 uint32_t toy_make_op(struct sim *s, uint8_t *op, bool *read_only, bool *is_get,
 		     uint8_t *key);
 

@@ -122,6 +122,8 @@ void check_trace(struct sim *s, const struct bft_trace *ev)
 {
 	if (!node_correct(s, ev->node))
 		return;
+	if (ev->kind == BFT_TRACE_TRANSFERRED)
+		s->transfers++;
 	if (ev->kind == BFT_TRACE_NEW_VIEW && ev->seq > s->max_view)
 		s->max_view = ev->seq;
 	if (ev->kind == BFT_TRACE_COMMITTED && ev->view > 0 && !s->recovered_at)
@@ -263,11 +265,9 @@ static void check_write(struct sim *s, const struct sim_op *op)
 	const struct sim_hist *h = hist_find(s, op->client, op->ts);
 
 	if (!h) {
-		/* Accepted on 2f+1 tentative replies, never committed: fine if
-		 * the run stalled (it would commit once progress resumes). */
-		if (s->stall_expected)
-			s->stalled = true;
-		else if (!s->opts->safety_only)
+		/* Accepted on 2f+1 tentative replies, never committed: a
+		 * liveness failure unless this run does not judge liveness. */
+		if (!s->opts->safety_only)
 			violation(s, "linearizability: client %u accepted a result for ts %llu "
 				  "that no correct replica executed", op->client,
 				  (unsigned long long)op->ts);

@@ -294,68 +294,58 @@ static bool all_done(const struct sim *s)
 	return true;
 }
 
-/* A correct replica is stranded when every live replica's stable checkpoint
- * is above its last executed batch: the log it needs is gone, and only state
- * transfer (not part of this protocol stage) can bring it back. */
-static uint32_t stranded(const struct sim *s)
-{
-	uint64_t top = 0;
-	uint32_t i, count = 0;
-
-	for (i = 0; i < s->n; i++)
-		if (!s->nodes[i].crashed && bft_replica_stable(s->nodes[i].replica) > top)
-			top = bft_replica_stable(s->nodes[i].replica);
-	for (i = 0; i < s->n; i++)
-		if (node_correct(s, i) && bft_replica_last_executed(s->nodes[i].replica) < top)
-			count++;
-	return count;
-}
-
-/* Requests are incomplete after the heal: a liveness violation, unless more
- * than f replicas are faulty or stranded (then it is reported as a stall
- * awaiting state transfer, counted separately). */
-static bool stall_expected(const struct sim *s)
-{
-	uint32_t i, faulty = 0, lost = stranded(s);
-
-	for (i = 0; i < s->n; i++)
-		faulty += !node_correct(s, i);
-	return lost && faulty + lost > s->f;
-}
-
-static void judge_stall(struct sim *s)
+/* Requests are incomplete after the heal: a liveness violation (at most f
+ * replicas are faulty; state transfer brings back any correct one that fell
+ * behind the others' logs). */
+static void judge_incomplete(struct sim *s)
 {
 	uint64_t left = 0;
 	uint32_t i;
 
 	for (i = s->n; i < s->n_nodes; i++)
 		left += s->opts->requests - s->nodes[i].done_ops;
-	if (s->stall_expected) {
-		s->stalled = true;
-		return;
-	}
 	violation(s, "liveness: %llu requests incomplete %llu s after the network "
 		  "healed", (unsigned long long)left,
 		  (unsigned long long)((s->deadline - s->chaos_end) / 1000000));
 }
 
-/* Retransmission (§5.2): a correct replica that lost 10% of its traffic
- * for the whole run has still executed everything the others did. */
-static void check_lossy_replica(struct sim *s, uint32_t id)
+/* State transfer: at the end every correct replica has reached the highest
+ * stable checkpoint of the correct replicas (the log below it is gone, so
+ * only state transfer gets it there). A replica that moved to the next view
+ * alone (an equivocation victim, or one a partition cut off) accepts no
+ * message of the others' view (§4.4) and may lag above that checkpoint
+ * until the next one; one losing 10% of its traffic for the whole run, in
+ * the others' view, must have executed everything they did
+ * (retransmission, §5.2). */
+static void check_caught_up(struct sim *s)
 {
-	uint64_t top = 0, mine;
+	uint64_t top = 0, stable = 0, top_view = 0, mine;
 	uint32_t i;
 
-	if (id >= s->n || !node_correct(s, id))
-		return;
-	for (i = 0; i < s->n; i++)
-		if (node_correct(s, i) && bft_replica_last_executed(s->nodes[i].replica) > top)
+	for (i = 0; i < s->n; i++) {
+		if (!node_correct(s, i))
+			continue;
+		if (bft_replica_last_executed(s->nodes[i].replica) > top) {
 			top = bft_replica_last_executed(s->nodes[i].replica);
-	mine = bft_replica_last_executed(s->nodes[id].replica);
-	if (mine < top)
-		violation(s, "liveness: replica %u (losing 10%% of its traffic) executed up "
-			  "to %llu, the others up to %llu", id, (unsigned long long)mine,
-			  (unsigned long long)top);
+			top_view = bft_replica_view(s->nodes[i].replica);
+		}
+		if (bft_replica_stable(s->nodes[i].replica) > stable)
+			stable = bft_replica_stable(s->nodes[i].replica);
+	}
+	for (i = 0; i < s->n && !s->violated; i++) {
+		bool lossy = (int)i == s->opts->lossy_replica &&
+			     bft_replica_view(s->nodes[i].replica) == top_view;
+
+		if (!node_correct(s, i))
+			continue;
+		mine = bft_replica_last_executed(s->nodes[i].replica);
+		if (mine < stable || (lossy && mine < top))
+			violation(s, "liveness: correct replica %u%s executed up to %llu, "
+				  "the others up to %llu (stable checkpoint %llu)", i,
+				  lossy ? " (losing 10% of its traffic)" : "",
+				  (unsigned long long)mine, (unsigned long long)top,
+				  (unsigned long long)stable);
+	}
 }
 
 int sim_run_seed(const struct sim_opts *o, uint64_t seed, struct sim *s)
@@ -367,7 +357,7 @@ int sim_run_seed(const struct sim_opts *o, uint64_t seed, struct sim *s)
 
 	memset(s, 0, offsetof(struct sim, scratch));
 	s->completed = s->messages = s->dropped = 0;
-	s->stalled = false;
+	s->transfers = 0;
 	s->fail_at = s->recovered_at = s->max_view = 0;
 	s->opts = o;
 	s->seed = seed;
@@ -410,13 +400,12 @@ int sim_run_seed(const struct sim_opts *o, uint64_t seed, struct sim *s)
 		dispatch(s, &ev);
 		sim_net_step(s);
 	}
-	s->stall_expected = stall_expected(s);
 	if (!s->violated && !all_done(s) && !o->safety_only)
-		judge_stall(s);
+		judge_incomplete(s);
 	if (!s->violated)
 		check_end(s);
-	if (!s->violated && o->lossy_replica >= 0)
-		check_lossy_replica(s, (uint32_t)o->lossy_replica);
+	if (!s->violated && !o->safety_only)
+		check_caught_up(s);
 	free_nodes(s);
 	return 0;
 }

@@ -22,7 +22,8 @@
  * with f > 1 consecutive primaries are faulty (sim_cluster.c); as backups
  * they behave correctly but for censoring.
  * wrong-result and wrong-checkpoint corrupt the replica's service instead
- * (sim_service.c).
+ * (sim_service.c), and bad-state-transfer the snapshots it serves to a
+ * fetching replica (sim_transfer.c).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -34,6 +35,7 @@ static const char *const names[FAULT_COUNT] = {
 	[FAULT_NONE] = "none", [FAULT_CRASH] = "crash", [FAULT_SILENT] = "silent",
 	[FAULT_CORRUPT_MAC] = "corrupt-mac", [FAULT_WRONG_RESULT] = "wrong-result",
 	[FAULT_WRONG_CKPT] = "wrong-checkpoint", [FAULT_REPLAY] = "replay",
+	[FAULT_BAD_ST] = "bad-state-transfer",
 	[FAULT_EQUIVOCATE] = "primary-equivocate",
 	[FAULT_PRIMARY_SILENT] = "primary-silent", [FAULT_PRIMARY_CRASH] = "primary-crash",
 	[FAULT_SLOW] = "primary-slow", [FAULT_CENSOR] = "primary-censor",

@@ -156,7 +156,7 @@ int main(int argc, char **argv)
 {
 	struct sim_opts o;
 	struct sim *s = malloc(sizeof(*s));
-	uint64_t violations = 0, completed = 0, stalls = 0, expected = 0, seed;
+	uint64_t violations = 0, completed = 0, transfers = 0, expected = 0, seed;
 	uint64_t view_changes = 0, n_rec = 0, *rec;
 
 	if (!s)
@@ -172,13 +172,7 @@ int main(int argc, char **argv)
 		view_changes += s->max_view;
 		if (s->max_view && s->recovered_at > s->fail_at)
 			rec[n_rec++] = s->recovered_at - s->fail_at;
-		if (s->stalled) {
-			stalls++;
-			if (o.verbose)
-				printf("seed %llu stalled: a correct replica is behind the "
-				       "stable checkpoint and needs state transfer\n",
-				       (unsigned long long)seed);
-		}
+		transfers += s->transfers;
 		if (!s->violated)
 			continue;
 		violations++;
@@ -192,10 +186,10 @@ int main(int argc, char **argv)
 	}
 	qsort(rec, n_rec, sizeof(*rec), cmp_u64);
 	printf("%llu seeds, %llu violations, %llu requests completed, "
-	       "%llu stalled awaiting state transfer, %llu view changes, "
+	       "%llu state transfers, %llu view changes, "
 	       "recovery median %.0f ms max %.0f ms\n",
 	       (unsigned long long)o.seeds, (unsigned long long)violations,
-	       (unsigned long long)completed, (unsigned long long)stalls,
+	       (unsigned long long)completed, (unsigned long long)transfers,
 	       (unsigned long long)view_changes,
 	       n_rec ? (double)rec[n_rec / 2] / 1000 : 0.0,
 	       n_rec ? (double)rec[n_rec - 1] / 1000 : 0.0);

@@ -1,8 +1,10 @@
 /*
  * sim_service.c — the toy deterministic service the simulation replicates.
  *
- * State: SIM_KEYS 64-bit counters, the agreed time of the last batch, and
- * each client's last executed timestamp. Operations:
+ * State (struct toy_state): SIM_KEYS 64-bit counters, the agreed time of the
+ * last batch, and each client's last reply (timestamp and result); its
+ * digest is the root of the state-transfer tree (sim_transfer.c).
+ * Operations:
  *   ADD key delta   (read-write) value[key] += delta; result = value, time
  *   GET key         (read-only, or read-write after a fallback)
  *                   result = value, time (read-write) or value, 0 (read-only)
@@ -24,39 +26,9 @@
 #define OP_GET 2
 #define BIG_OP 5000
 
-static void put64(uint8_t *p, uint64_t v)
-{
-	for (int i = 0; i < 8; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
-}
-
-static uint64_t get64(const uint8_t *p)
-{
-	uint64_t v = 0;
-
-	for (int i = 7; i >= 0; i--)
-		v = v << 8 | p[i];
-	return v;
-}
-
 void toy_digest(const struct toy_service *t, uint8_t out[BFT_DIGEST_LEN])
 {
-	struct bft_sha256_ctx c;
-	uint8_t b[8];
-	uint32_t i;
-
-	bft_sha256_init(&c);
-	for (i = 0; i < SIM_KEYS; i++) {
-		put64(b, t->values[i]);
-		bft_sha256_update(&c, b, 8);
-	}
-	put64(b, t->time_us);
-	bft_sha256_update(&c, b, 8);
-	for (i = 0; i < t->sim->n_clients; i++) {
-		put64(b, t->last_ts[i]);
-		bft_sha256_update(&c, b, 8);
-	}
-	bft_sha256_final(&c, out);
+	toy_tree_root(&t->cur, t->sim->n_clients, out);
 }
 
 static struct sim_node *node_of(struct toy_service *t)
@@ -68,13 +40,11 @@ static int toy_batch_begin(void *data, uint64_t seq, uint64_t time_us)
 {
 	struct toy_service *t = data;
 
-	memcpy(t->saved_values, t->values, sizeof(t->values));
-	memcpy(t->saved_last_ts, t->last_ts, t->sim->n_clients * sizeof(*t->last_ts));
-	t->saved_time_us = t->time_us;
+	t->saved = t->cur;
 	t->seq = seq;
 	t->pos = 0;
 	t->n_pending = 0;
-	t->time_us = time_us;
+	t->cur.time_us = time_us;
 	return 0;
 }
 
@@ -83,9 +53,7 @@ static int toy_batch_abort(void *data, uint64_t seq)
 	struct toy_service *t = data;
 
 	(void)seq;
-	memcpy(t->values, t->saved_values, sizeof(t->values));
-	memcpy(t->last_ts, t->saved_last_ts, t->sim->n_clients * sizeof(*t->last_ts));
-	t->time_us = t->saved_time_us;
+	t->cur = t->saved;
 	t->n_pending = 0;
 	return 0;
 }
@@ -102,9 +70,9 @@ static int run(struct toy_service *t, const struct bft_exec_req *req, uint8_t *r
 	}
 	key = req->op[1] % SIM_KEYS;
 	if (req->op[0] == OP_ADD && !req->read_only)
-		t->values[key] += get64(req->op + 2);
-	put64(result, t->values[key]);
-	put64(result + 8, req->read_only ? 0 : t->time_us);
+		t->cur.values[key] += sim_get64(req->op + 2);
+	sim_put64(result, t->cur.values[key]);
+	sim_put64(result + 8, req->read_only ? 0 : t->cur.time_us);
 	*result_len = 16;
 	return key;
 }
@@ -117,15 +85,20 @@ static int toy_execute(void *data, const struct bft_exec_req *req, uint8_t *resu
 
 	(void)cap;
 	key = run(t, req, result, result_len);
-	if (req->client >= t->sim->n && req->client - t->sim->n < t->sim->n_clients)
-		t->last_ts[req->client - t->sim->n] = req->timestamp;
+	if (req->client >= t->sim->n && req->client - t->sim->n < t->sim->n_clients) {
+		uint32_t c = req->client - t->sim->n;
+
+		t->cur.last_ts[c] = req->timestamp;
+		memcpy(t->cur.reply[c], result, *result_len);
+		t->cur.reply_len[c] = (uint8_t)*result_len;
+	}
 	if (key >= 0 && t->n_pending < BFT_MAX_BATCH) {
 		struct sim_hist *h = &t->pending[t->n_pending++];
 
 		*h = (struct sim_hist){ .seq = t->seq, .idx = t->pos, .client = req->client,
 					.ts = req->timestamp, .key = (uint8_t)key,
 					.is_get = req->op[0] == OP_GET,
-					.value_after = t->values[key], .result_len = *result_len };
+					.value_after = t->cur.values[key], .result_len = *result_len };
 		memcpy(h->result, result, *result_len);
 	}
 	t->pos++;
@@ -163,8 +136,8 @@ static int toy_checkpoint(void *data, uint64_t seq, uint8_t digest[BFT_DIGEST_LE
 {
 	struct toy_service *t = data;
 
-	(void)seq;
 	toy_digest(t, digest);
+	toy_snapshot(t, seq);
 	if (node_of(t)->fault == FAULT_WRONG_CKPT)
 		for (int i = 0; i < BFT_DIGEST_LEN; i++)
 			digest[i] = (uint8_t)sim_rand(t->sim);
@@ -176,10 +149,6 @@ void toy_init(struct toy_service *t, struct sim *s, uint32_t node)
 	memset(t, 0, sizeof(*t));
 	t->sim = s;
 	t->node = node;
-	t->last_ts = calloc(s->n_clients, sizeof(*t->last_ts));
-	t->saved_last_ts = calloc(s->n_clients, sizeof(*t->last_ts));
-	if (!t->last_ts || !t->saved_last_ts)
-		abort();
 	t->vt = (struct bft_service){
 		.version = BFT_SERVICE_VERSION, .data = t,
 		.batch_begin = toy_batch_begin, .execute = toy_execute,
@@ -187,13 +156,12 @@ void toy_init(struct toy_service *t, struct sim *s, uint32_t node)
 		.execute_ro = toy_execute_ro,
 		.checkpoint = toy_checkpoint,
 	};
+	toy_transfer_init(t);
 }
 
 void toy_free(struct toy_service *t)
 {
-	free(t->last_ts);
-	free(t->saved_last_ts);
-	t->last_ts = t->saved_last_ts = NULL;
+	(void)t;
 }
 
 /* A random operation: 55% small ADD, 10% large ADD, 35% read-only GET. */
@@ -205,7 +173,7 @@ uint32_t toy_make_op(struct sim *s, uint8_t *op, bool *read_only, bool *is_get,
 
 	*key = (uint8_t)sim_between(s, 0, SIM_KEYS - 1);
 	op[1] = *key;
-	put64(op + 2, sim_between(s, 1, 1000));
+	sim_put64(op + 2, sim_between(s, 1, 1000));
 	*read_only = *is_get = pick >= 65;
 	op[0] = *is_get ? OP_GET : OP_ADD;
 	if (pick >= 55 && pick < 65) {

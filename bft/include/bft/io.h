@@ -48,6 +48,8 @@ enum bft_trace_kind {
 	BFT_TRACE_NEW_VIEW = 4,    /* entered view (seq = view number) */
 	BFT_TRACE_REJECTED = 5,    /* a message was rejected (seq = msg type) */
 	BFT_TRACE_BEHIND = 6,      /* replica is behind a stable checkpoint (seq) */
+	BFT_TRACE_TRANSFERRED = 7, /* state of checkpoint seq (digest) installed by
+				      state transfer */
 };
 
 struct bft_trace {
