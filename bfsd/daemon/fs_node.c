@@ -13,7 +13,11 @@
  * (a storage failure, a corrupt record, a call out of sequence) is logged
  * with the storage detail and stops the event loop, and bfsd exits non-zero.
  * The core halts on the same error, so the replica never answers
- * differently from the others — it behaves as crashed.
+ * differently from the others — it behaves as crashed. The state-transfer
+ * calls (TOCS '02 §5.3.2) pass their verdicts on input through: a leaf
+ * from a Byzantine replica that is no valid leaf (BFT_E_FIELD), a released
+ * snapshot (BFT_E_NOENT), an index out of range are the core's to handle;
+ * only BFT_E_SERVICE (a local failure) stops the replica.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -98,6 +102,76 @@ static int g_checkpoint(void *data, uint64_t seq, uint8_t digest[BFT_DIGEST_LEN]
 	return err;
 }
 
+/* A transfer call's result: only a local failure stops the replica. */
+static int transfer_rc(struct bfsd *d, const char *what, int err)
+{
+	if (err == BFT_E_SERVICE)
+		failed(d, what, err);
+	return err;
+}
+
+static int g_children(void *data, uint64_t snap, uint32_t level, uint64_t index,
+		      uint8_t (*digests)[BFT_DIGEST_LEN])
+{
+	struct bfsd *d = data;
+
+	return transfer_rc(d, "children", d->fs_svc.children(d->fs_svc.data, snap, level,
+							     index, digests));
+}
+
+static int g_leaf_get(void *data, uint64_t snap, uint64_t index, uint32_t offset,
+		      uint8_t *buf, uint32_t cap, uint32_t *len, uint32_t *total)
+{
+	struct bfsd *d = data;
+
+	return transfer_rc(d, "leaf_get", d->fs_svc.leaf_get(d->fs_svc.data, snap, index,
+							     offset, buf, cap, len, total));
+}
+
+static int g_leaf_digest(void *data, uint64_t index, const uint8_t *bytes, uint32_t len,
+			 uint8_t digest[BFT_DIGEST_LEN])
+{
+	struct bfsd *d = data;
+
+	return d->fs_svc.leaf_digest(d->fs_svc.data, index, bytes, len, digest);
+}
+
+static int g_leaf_put(void *data, uint64_t index, const uint8_t *bytes, uint32_t len)
+{
+	struct bfsd *d = data;
+
+	return transfer_rc(d, "leaf_put", d->fs_svc.leaf_put(d->fs_svc.data, index, bytes,
+							     len));
+}
+
+static int g_transfer_end(void *data, uint64_t seq, uint8_t digest[BFT_DIGEST_LEN],
+			  uint64_t *time_us)
+{
+	struct bfsd *d = data;
+	int err = d->fs_svc.transfer_end(d->fs_svc.data, seq, digest, time_us);
+
+	if (err)
+		failed(d, "transfer_end", err);
+	return err;
+}
+
+static int g_snapshot_release(void *data, uint64_t seq)
+{
+	struct bfsd *d = data;
+
+	return transfer_rc(d, "snapshot_release",
+			   d->fs_svc.snapshot_release(d->fs_svc.data, seq));
+}
+
+static int g_reply_get(void *data, uint32_t client, uint64_t *timestamp, uint8_t *result,
+		       uint32_t cap, uint32_t *len)
+{
+	struct bfsd *d = data;
+
+	return transfer_rc(d, "reply_get", d->fs_svc.reply_get(d->fs_svc.data, client,
+							       timestamp, result, cap, len));
+}
+
 /* mkdir -p with mode 0700 for the components created here. */
 static int make_dirs(const char *path)
 {
@@ -162,6 +236,11 @@ int fs_node_open(struct bfsd *d, bool unreplicated)
 		.version = BFT_SERVICE_VERSION, .data = d, .batch_begin = g_batch_begin,
 		.execute = g_execute, .batch_end = g_batch_end, .batch_abort = g_batch_abort,
 		.execute_ro = g_execute_ro, .checkpoint = g_checkpoint,
+		.tree_fanout = d->fs_svc.tree_fanout, .tree_depth = d->fs_svc.tree_depth,
+		.leaf_max = d->fs_svc.leaf_max, .children = g_children,
+		.leaf_get = g_leaf_get, .leaf_digest = g_leaf_digest,
+		.leaf_put = g_leaf_put, .transfer_end = g_transfer_end,
+		.snapshot_release = g_snapshot_release, .reply_get = g_reply_get,
 	};
 	d->svc = &d->guard;
 	bft_logf(d->log, BFT_LOG_INFO, "%s: file system service at %s (durability %s, "

@@ -27,6 +27,7 @@
 #include "bfs/fs_service.h"
 #include "fs_internal.h"
 #include "fs_randops.h"
+#include "svc_transfer.h"
 
 #define DL BFT_DIGEST_LEN
 
@@ -83,96 +84,22 @@ static void checkpoint(struct node *n, uint8_t d[DL])
 	ck_assert_int_eq(n->s.checkpoint(n->s.data, n->f->seq, d), BFT_OK);
 }
 
-/* ---- the fetcher's walk ---- */
-
-struct xstats {
-	unsigned nodes, leaves, chunks;
-	uint64_t bytes;
-};
-
-static void interior(const uint8_t ch[16][DL], uint8_t out[DL])
-{
-	for (unsigned i = 0; i < 16; i++)
-		if (memcmp(ch[i], zero, DL) != 0) {
-			bft_sha256(ch, 16 * DL, out);
-			return;
-		}
-	memset(out, 0, DL);
-}
-
-/* Fetch leaf idx of src's snapshot in BFT_MAX_DATA chunks; *len bytes. */
-static uint8_t *fetch_leaf(struct node *src, uint64_t snap, uint64_t idx, uint32_t chunk,
-			   uint32_t *len, struct xstats *st)
-{
-	uint8_t *buf = NULL;
-	uint32_t off = 0, total = 0;
-	do {
-		uint32_t n, t;
-		uint8_t tmp[BFT_MAX_DATA];
-		ck_assert_int_eq(src->s.leaf_get(src->s.data, snap, idx, off, tmp, chunk, &n, &t),
-				 BFT_OK);
-		if (off == 0) {
-			total = t;
-			buf = malloc(total + 1);
-			ck_assert_ptr_nonnull(buf);
-		}
-		ck_assert_uint_eq(t, total);
-		ck_assert_uint_le(n, chunk);
-		ck_assert_uint_le(off + n, total);
-		ck_assert(n > 0 || total == 0);
-		memcpy(buf + off, tmp, n);
-		off += n;
-		if (st != NULL)
-			st->chunks++;
-	} while (off < total);
-	*len = total;
-	return buf;
-}
-
-static void walk(struct node *src, uint64_t snap, struct node *dst, uint32_t level,
-		 uint64_t index, const uint8_t want[DL], struct xstats *st)
-{
-	uint8_t a[16][DL], b[16][DL], d[DL];
-	ck_assert_int_eq(src->s.children(src->s.data, snap, level, index, a), BFT_OK);
-	interior((const uint8_t (*)[DL])a, d);
-	ck_assert_msg(memcmp(d, want, DL) == 0, "node %u/%llu does not match its parent",
-		      level, (unsigned long long)index);
-	ck_assert_int_eq(dst->s.children(dst->s.data, 0, level, index, b), BFT_OK);
-	st->nodes++;
-	for (uint64_t j = 0; j < 16; j++) {
-		if (memcmp(a[j], b[j], DL) == 0)
-			continue;
-		uint64_t child = index * 16 + j;
-		if (level + 1 < dst->s.tree_depth) {
-			walk(src, snap, dst, level + 1, child, a[j], st);
-			continue;
-		}
-		uint32_t len;
-		uint8_t *leaf = fetch_leaf(src, snap, child, BFT_MAX_DATA, &len, st);
-		ck_assert_int_eq(dst->s.leaf_digest(dst->s.data, child, leaf, len, d), BFT_OK);
-		ck_assert_msg(memcmp(d, a[j], DL) == 0, "leaf %llu digest", (unsigned long long)child);
-		ck_assert_int_eq(dst->s.leaf_put(dst->s.data, child, leaf, len), BFT_OK);
-		st->leaves++;
-		st->bytes += len;
-		free(leaf);
-	}
-}
-
 /* Transfer src's snapshot `snap` (root digest root) into dst. */
 static void transfer(struct node *src, uint64_t snap, const uint8_t root[DL],
 		     uint64_t src_time, struct node *dst, struct xstats *st)
 {
-	memset(st, 0, sizeof(*st));
 	ck_assert_uint_eq(dst->s.tree_fanout, 16);
 	ck_assert_uint_eq(dst->s.tree_depth, 5);
-	walk(src, snap, dst, 0, 0, root, st);
-	uint8_t d[DL];
-	uint64_t t = 0;
-	ck_assert_int_eq(dst->s.transfer_end(dst->s.data, snap, d, &t), BFT_OK);
-	ck_assert(memcmp(d, root, DL) == 0);
+	uint64_t t = xfer_transfer(&src->s, snap, root, &dst->s, st);
 	ck_assert_uint_eq(t, src_time);
 	dst->f->seq = snap;
 	dst->f->time_us = t;
+}
+
+static uint8_t *fetch_leaf(struct node *src, uint64_t snap, uint64_t idx, uint32_t chunk,
+			   uint32_t *len, struct xstats *st)
+{
+	return xfer_fetch_leaf(&src->s, snap, idx, chunk, len, st);
 }
 
 static void exec_both(struct node *a, struct node *b, unsigned nb)
