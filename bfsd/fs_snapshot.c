@@ -74,3 +74,16 @@ unsigned bfs_fs_snapshot_count(const struct bfs_fs *fs)
 {
 	return fs->nsnaps;
 }
+
+int bfs_fs_db_bytes(struct bfs_fs *fs, uint64_t *bytes)
+{
+	MDB_envinfo info;
+	MDB_stat st;
+	int rc = mdb_env_info(fs->env, &info);
+	if (rc == 0)
+		rc = mdb_env_stat(fs->env, &st);
+	if (rc != 0)
+		return bfs_storage_error(fs, "env info", rc);
+	*bytes = (uint64_t)(info.me_last_pgno + 1) * st.ms_psize;
+	return BFS_OK;
+}

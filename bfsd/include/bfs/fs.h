@@ -171,6 +171,10 @@ int bfs_fs_transfer_end(struct bfs_fs *fs, uint64_t seq, uint8_t digest[BFS_FS_D
  * was before the transfer). */
 void bfs_fs_transfer_abort(struct bfs_fs *fs);
 
+/* Bytes of the data file LMDB uses (highest page in use × page size): how
+ * far pinned snapshots make the file grow. */
+int bfs_fs_db_bytes(struct bfs_fs *fs, uint64_t *bytes);
+
 /* Sequence number of the last committed batch (0 for a fresh file system). */
 uint64_t bfs_fs_last_seq(const struct bfs_fs *fs);
 
