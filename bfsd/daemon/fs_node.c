@@ -7,7 +7,8 @@
  * <data_dir>/unreplicated, so it never shares replica 0's environment),
  * created with mode 0700 if missing. The [cluster] durability maps onto the
  * LMDB commit mode: sync = fsync at every batch commit, nometasync =
- * MDB_NOMETASYNC, async = MDB_NOSYNC.
+ * MDB_NOMETASYNC, async = MDB_NOSYNC. The replicated settings (fsid,
+ * limits, atime mode, root squash) come from the config's [fs] section.
  *
  * A guard service sits between the core and the adapter: any failing call
  * (a storage failure, a corrupt record, a call out of sequence) is logged
@@ -205,6 +206,21 @@ static enum bfs_durability durability(enum bft_durability d)
 	}
 }
 
+/* The replicated settings from [fs], the same on every replica. */
+static void fs_config(const struct bft_config *cfg, struct bfs_fs_config *fc)
+{
+	bfs_fs_config_default(fc);
+	fc->durability = durability(cfg->durability);
+	fc->fsid = cfg->fs.fsid;
+	fc->max_bytes = cfg->fs.max_bytes;
+	fc->max_files = cfg->fs.max_files;
+	fc->max_file_size = cfg->fs.max_file_size;
+	fc->atime = cfg->fs.atime_strict ? BFS_ATIME_STRICT : BFS_ATIME_RELAXED;
+	fc->root_squash = cfg->fs.root_squash;
+	fc->anon_uid = cfg->fs.anon_uid;
+	fc->anon_gid = cfg->fs.anon_gid;
+}
+
 int fs_node_open(struct bfsd *d, bool unreplicated)
 {
 	char path[BFT_CONFIG_PATH_MAX + 32];
@@ -222,12 +238,13 @@ int fs_node_open(struct bfsd *d, bool unreplicated)
 			 d->name, path, strerror(-err));
 		return err;
 	}
-	bfs_fs_config_default(&fc);
+	fs_config(d->cfg, &fc);
 	fc.path = path;
-	fc.durability = durability(d->cfg->durability);
 	if ((err = bfs_fs_open(&fc, &d->fs))) {
-		bft_logf(d->log, BFT_LOG_ERROR, "%s: cannot open the file system at %s: %s",
-			 d->name, path, bfs_strerror(err));
+		bft_logf(d->log, BFT_LOG_ERROR, "%s: cannot open the file system at %s: %s%s",
+			 d->name, path, bfs_strerror(err), err != BFS_E_CONFIG ? "" :
+			 " (the [fs] settings differ from those it was formatted with; "
+			 "they must be the same on every replica and cannot change)");
 		d->fs = NULL;
 		return BFT_E_SERVICE;
 	}
