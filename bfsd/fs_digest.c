@@ -30,16 +30,16 @@
 #include "bfs/bytes.h"
 #include "fs_internal.h"
 
-#define FANOUT_BITS 4u
-#define FANOUT (1u << FANOUT_BITS)
-#define LEAF_LEVEL 5u
+#define FANOUT_BITS BFS_TREE_FANOUT_BITS
+#define FANOUT BFS_TREE_FANOUT
+#define LEAF_LEVEL BFS_TREE_DEPTH
 #define BUCKET_BITS (FANOUT_BITS * LEAF_LEVEL) /* 2^20 buckets */
 #define DLEN BFT_DIGEST_LEN
-#define OBJKEY_MAX (4u + 1u + BFS_KEY_MAX)
+#define OBJKEY_MAX BFS_OBJKEY_MAX
 
 static const uint8_t zero_digest[DLEN];
 
-static uint32_t bucket_of(uint8_t tag, const uint8_t *key, size_t klen)
+uint32_t bfs_bucket_of(uint8_t tag, const uint8_t *key, size_t klen)
 {
 	uint64_t h = 0xcbf29ce484222325ull;
 	h = (h ^ tag) * 0x100000001b3ull;
@@ -49,8 +49,8 @@ static uint32_t bucket_of(uint8_t tag, const uint8_t *key, size_t klen)
 	return (uint32_t)(h & ((1u << BUCKET_BITS) - 1u));
 }
 
-static void object_digest(uint8_t tag, const void *key, size_t klen, const void *val,
-			  size_t vlen, uint8_t out[DLEN])
+void bfs_object_digest(uint8_t tag, const void *key, size_t klen, const void *val,
+		       size_t vlen, uint8_t out[DLEN])
 {
 	struct bft_sha256_ctx c;
 	uint8_t len[4];
@@ -66,9 +66,9 @@ static void object_digest(uint8_t tag, const void *key, size_t klen, const void 
 }
 
 /* objdigests key: u32be(bucket) ‖ tag ‖ key */
-static size_t objdig_key(uint8_t *out, uint8_t tag, const uint8_t *key, size_t klen)
+size_t bfs_objdig_key(uint8_t *out, uint8_t tag, const uint8_t *key, size_t klen)
 {
-	bfs_put_be32(out, bucket_of(tag, key, klen));
+	bfs_put_be32(out, bfs_bucket_of(tag, key, klen));
 	out[4] = tag;
 	memcpy(out + 5, key, klen);
 	return 5 + klen;
@@ -91,8 +91,8 @@ static int node_put(struct bfs_fs *fs, MDB_txn *txn, uint32_t level, uint32_t in
 	return bfs_store_put(fs, txn, BFS_DB_PARTITION, k, sizeof(k), d, DLEN);
 }
 
-static int node_get(struct bfs_fs *fs, MDB_txn *txn, uint32_t level, uint32_t index,
-		    uint8_t d[DLEN])
+int bfs_node_get(struct bfs_fs *fs, MDB_txn *txn, uint32_t level, uint32_t index,
+		 uint8_t d[DLEN])
 {
 	uint8_t k[5];
 	MDB_val v;
@@ -166,14 +166,14 @@ static int refresh_object(struct bfs_fs *fs, MDB_txn *txn, const uint8_t *dk, si
 	if (dlen < 1 || dlen > 1 + BFS_KEY_MAX || dk[0] >= BFS_DB_TRACKED)
 		return BFS_E_CORRUPT;
 	uint8_t tag = dk[0], ok[OBJKEY_MAX], d[DLEN];
-	size_t oklen = objdig_key(ok, tag, dk + 1, dlen - 1);
+	size_t oklen = bfs_objdig_key(ok, tag, dk + 1, dlen - 1);
 	MDB_val v;
 	bool found;
 	int rc = bfs_store_get(fs, txn, (enum bfs_db)tag, dk + 1, dlen - 1, &v, &found);
 	if (rc != BFS_OK)
 		return rc;
 	if (found) {
-		object_digest(tag, dk + 1, dlen - 1, v.mv_data, v.mv_size, d);
+		bfs_object_digest(tag, dk + 1, dlen - 1, v.mv_data, v.mv_size, d);
 		rc = bfs_store_put(fs, txn, BFS_DB_OBJDIG, ok, oklen, d, DLEN);
 	} else {
 		rc = bfs_store_del(fs, txn, BFS_DB_OBJDIG, ok, oklen);
@@ -251,7 +251,7 @@ static int refresh_level(struct bfs_fs *fs, MDB_txn *txn, uint32_t level, struct
 	for (size_t i = 0; i < set->n; i++) {
 		uint8_t child[FANOUT][DLEN], d[DLEN];
 		for (uint32_t j = 0; j < FANOUT; j++) {
-			int rc = node_get(fs, txn, level + 1, (set->v[i] << FANOUT_BITS) | j,
+			int rc = bfs_node_get(fs, txn, level + 1, (set->v[i] << FANOUT_BITS) | j,
 					  child[j]);
 			if (rc != BFS_OK)
 				return rc;
@@ -278,7 +278,7 @@ int bfs_digest_checkpoint(struct bfs_fs *fs, MDB_txn *txn, uint8_t root[DLEN])
 	for (uint32_t level = LEAF_LEVEL; rc == BFS_OK && level-- > 0;)
 		rc = refresh_level(fs, txn, level, &set);
 	free(set.v);
-	return rc == BFS_OK ? node_get(fs, txn, 0, 0, root) : rc;
+	return rc == BFS_OK ? bfs_node_get(fs, txn, 0, 0, root) : rc;
 }
 
 /* ---- from-scratch path ---- */
@@ -330,8 +330,8 @@ static int collect_db(struct bfs_fs *fs, MDB_txn *txn, uint8_t tag, struct objli
 			l->cap = cap;
 		}
 		struct objrec *o = &l->v[l->n++];
-		o->klen = objdig_key(o->key, tag, k.mv_data, k.mv_size);
-		object_digest(tag, k.mv_data, k.mv_size, v.mv_data, v.mv_size, o->d);
+		o->klen = bfs_objdig_key(o->key, tag, k.mv_data, k.mv_size);
+		bfs_object_digest(tag, k.mv_data, k.mv_size, v.mv_data, v.mv_size, o->d);
 	}
 	mdb_cursor_close(cur);
 	if (st == BFS_OK && rc != MDB_NOTFOUND)

@@ -109,12 +109,24 @@ struct bfs_inode {
 	char target[BFS_PATH_MAX + 1];
 };
 
+/* A checkpoint kept readable for state transfer: a pinned read txn. */
+#define BFS_SNAP_MAX 8u
+struct bfs_snap {
+	uint64_t seq;
+	MDB_txn *txn;
+};
+
 struct bfs_fs {
 	MDB_env *env;
 	MDB_dbi dbi[BFS_DB_COUNT];
 	MDB_txn *wtxn;            /* the open batch, or NULL */
+	MDB_txn *xtxn;            /* the state transfer in progress, or NULL */
+	bool tree_stale;          /* objects changed since the tree was refreshed */
 	uint64_t batch_seq;
+	uint64_t batch_time_us;
 	struct bfs_time batch_time;
+	struct bfs_snap snaps[BFS_SNAP_MAX]; /* oldest first */
+	unsigned nsnaps;
 	uint64_t last_seq;        /* last committed batch */
 	struct bfs_super super;   /* committed copy; batch copy lives in wsuper */
 	struct bfs_super wsuper;
@@ -227,13 +239,69 @@ int bfs_sattr_check(struct bfs_req *r, const struct bfs_inode *in, const sattr3 
 		    bool creating);
 int bfs_sattr_apply(struct bfs_req *r, struct bfs_inode *in, const sattr3 *s);
 
+/* ---- fs_reply.c ---- */
+#define BFS_REPLY_HDR 13u
+#define BFS_REPLY_MAX 65536u
+
+/* ---- fs_leaf.c: the byte format of a leaf (doc/fs.md) ---- */
+#define BFS_LEAF_HDR 8u
+#define BFS_LEAF_REC_HDR 7u
+struct bfs_leaf_obj {
+	uint8_t tag;
+	const uint8_t *key;
+	size_t klen;
+	const uint8_t *val;
+	uint32_t vlen;
+};
+/* Validate bytes as leaf `index`, calling fn (may be NULL) per record in
+ * order; stops at fn's first non-zero return. */
+int bfs_leaf_parse(uint64_t index, const uint8_t *bytes, uint32_t len,
+		   int (*fn)(void *ctx, const struct bfs_leaf_obj *o), void *ctx);
+int bfs_leaf_obj_cmp(const struct bfs_leaf_obj *a, const struct bfs_leaf_obj *b);
+/* Writes the bytes of a virtual stream that fall in [offset, offset+cap)
+ * into buf; pos counts the whole stream, len the bytes written. */
+struct bfs_leaf_win {
+	uint8_t *buf;
+	uint64_t offset;
+	uint32_t cap;
+	uint32_t len;
+	uint64_t pos;
+};
+void bfs_leaf_win_put(struct bfs_leaf_win *w, const void *p, size_t n);
+void bfs_leaf_win_header(struct bfs_leaf_win *w, uint32_t count);
+void bfs_leaf_win_record(struct bfs_leaf_win *w, const struct bfs_leaf_obj *o);
+
+/* ---- fs_snapshot.c ---- */
+/* The read txn of snapshot seq (0: none). */
+MDB_txn *bfs_snap_find(struct bfs_fs *fs, uint64_t seq);
+void bfs_snap_release_all(struct bfs_fs *fs);
+
+/* ---- fs_state.c: the replicated clock record (meta "clock") ---- */
+int bfs_clock_get(struct bfs_fs *fs, MDB_txn *txn, uint64_t *time_us);
+int bfs_super_load(struct bfs_fs *fs, MDB_txn *txn, struct bfs_super *sb);
+int bfs_last_seq_put(struct bfs_fs *fs, MDB_txn *txn, uint64_t seq);
+
 /* ---- fs_exec.c ---- */
 int bfs_exec(struct bfs_fs *fs, MDB_txn *txn, bool writable, const uint8_t *op,
 	     uint32_t op_len, uint8_t *result, uint32_t cap, uint32_t *result_len);
 
-/* ---- fs_digest.c ---- */
+/* ---- fs_digest.c: the Merkle partition tree (doc/fs.md) ---- */
+#define BFS_TREE_FANOUT_BITS 4u
+#define BFS_TREE_FANOUT (1u << BFS_TREE_FANOUT_BITS)  /* 16 */
+#define BFS_TREE_DEPTH 5u                             /* leaves = buckets at level 5 */
+#define BFS_BUCKETS (1u << (BFS_TREE_FANOUT_BITS * BFS_TREE_DEPTH)) /* 2^20 */
+#define BFS_OBJKEY_MAX (4u + 1u + BFS_KEY_MAX)        /* an objdigests key */
 int bfs_digest_checkpoint(struct bfs_fs *fs, MDB_txn *txn, uint8_t root[32]);
 int bfs_digest_full(struct bfs_fs *fs, MDB_txn *txn, uint8_t root[32]);
+/* The bucket (leaf index) of object (tag, key). */
+uint32_t bfs_bucket_of(uint8_t tag, const uint8_t *key, size_t klen);
+void bfs_object_digest(uint8_t tag, const void *key, size_t klen, const void *val,
+		       size_t vlen, uint8_t out[32]);
+/* objdigests key u32be(bucket) ‖ tag ‖ key into out[BFS_OBJKEY_MAX]. */
+size_t bfs_objdig_key(uint8_t *out, uint8_t tag, const uint8_t *key, size_t klen);
+/* Stored digest of tree node (level, index); all-zero when absent. */
+int bfs_node_get(struct bfs_fs *fs, MDB_txn *txn, uint32_t level, uint32_t index,
+		 uint8_t d[32]);
 
 /* ---- procedure handlers (fs_*.c), RFC 1813 §3.3.x ---- */
 #define BFS_PROC(name) int bfs_proc_##name(struct bfs_req *r, void *argp, void *resp)

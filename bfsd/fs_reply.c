@@ -12,8 +12,8 @@
 #include "fs_internal.h"
 
 #define REPLY_VERSION 1u
-#define REPLY_HDR 13u
-#define REPLY_MAX 65536u
+#define REPLY_HDR BFS_REPLY_HDR
+#define REPLY_MAX BFS_REPLY_MAX
 
 int bfs_fs_reply_put(struct bfs_fs *fs, uint32_t client, uint64_t timestamp,
 		     const uint8_t *result, uint32_t len)

@@ -28,6 +28,7 @@ static const char *const db_names[BFS_DB_COUNT] = {
 };
 
 static const char super_key[] = "super";
+static const char clock_key[] = "clock";
 static const char last_seq_key[] = "last_seq";
 
 int bfs_storage_error(struct bfs_fs *fs, const char *what, int mdb_rc)
@@ -111,6 +112,41 @@ static int format(struct bfs_fs *fs, MDB_txn *txn, const struct bfs_fs_config *c
 	root.next_cookie = BFS_COOKIE_FIRST;
 	struct bfs_req r = { .fs = fs, .txn = txn, .sb = &fs->super, .writable = true };
 	return bfs_inode_put(&r, &root);
+}
+
+int bfs_super_load(struct bfs_fs *fs, MDB_txn *txn, struct bfs_super *sb)
+{
+	MDB_val v;
+	bool found;
+	int rc = bfs_store_get(fs, txn, BFS_DB_META, super_key, sizeof(super_key) - 1,
+			       &v, &found);
+	if (rc != BFS_OK)
+		return rc;
+	return found ? bfs_super_decode(v.mv_data, v.mv_size, sb) : BFS_E_CORRUPT;
+}
+
+/* The agreed time of the last executed batch: replicated, so a state
+ * transfer carries it (bft_service.transfer_end). 0 before any batch. */
+int bfs_clock_get(struct bfs_fs *fs, MDB_txn *txn, uint64_t *time_us)
+{
+	MDB_val v;
+	bool found;
+	int rc = bfs_store_get(fs, txn, BFS_DB_META, clock_key, sizeof(clock_key) - 1,
+			       &v, &found);
+	if (rc != BFS_OK)
+		return rc;
+	if (found && v.mv_size != 8)
+		return BFS_E_CORRUPT;
+	*time_us = found ? bfs_get_le64(v.mv_data) : 0;
+	return BFS_OK;
+}
+
+int bfs_last_seq_put(struct bfs_fs *fs, MDB_txn *txn, uint64_t seq)
+{
+	uint8_t v[8];
+	bfs_put_le64(v, seq);
+	return bfs_store_put(fs, txn, BFS_DB_LOCAL, last_seq_key, sizeof(last_seq_key) - 1,
+			     v, sizeof(v));
 }
 
 static int load(struct bfs_fs *fs, MDB_txn *txn, const struct bfs_fs_config *c,
@@ -212,6 +248,7 @@ int bfs_fs_open(const struct bfs_fs_config *c, struct bfs_fs **out)
 		rc = bfs_storage_error(fs, "mdb_txn_commit", mrc);
 		goto fail;
 	}
+	fs->tree_stale = true; /* the dirty set may hold changes of a past run */
 	*out = fs;
 	return BFS_OK;
 fail:
@@ -224,6 +261,8 @@ void bfs_fs_close(struct bfs_fs *fs)
 	if (fs == NULL)
 		return;
 	bfs_fs_batch_abort(fs);
+	bfs_fs_transfer_abort(fs);
+	bfs_snap_release_all(fs);
 	if (fs->env != NULL)
 		mdb_env_close(fs->env);
 	free(fs->arena);
@@ -238,7 +277,7 @@ struct bfs_time bfs_time_from_us(uint64_t us)
 
 int bfs_fs_batch_begin(struct bfs_fs *fs, uint64_t seq, uint64_t time_us)
 {
-	if (fs->wtxn != NULL)
+	if (fs->wtxn != NULL || fs->xtxn != NULL)
 		return BFS_E_STATE;
 	int rc = mdb_txn_begin(fs->env, NULL, 0, &fs->wtxn);
 	if (rc != 0) {
@@ -246,6 +285,7 @@ int bfs_fs_batch_begin(struct bfs_fs *fs, uint64_t seq, uint64_t time_us)
 		return bfs_storage_error(fs, "batch begin", rc);
 	}
 	fs->batch_seq = seq;
+	fs->batch_time_us = time_us;
 	fs->batch_time = bfs_time_from_us(time_us);
 	fs->wsuper = fs->super;
 	return BFS_OK;
@@ -270,10 +310,12 @@ int bfs_fs_batch_end(struct bfs_fs *fs, uint64_t seq)
 	if (memcmp(&fs->wsuper, &fs->super, sizeof(fs->super)) != 0)
 		rc = bfs_super_put(fs, fs->wtxn, &fs->wsuper);
 	uint8_t v[8];
-	bfs_put_le64(v, seq);
+	bfs_put_le64(v, fs->batch_time_us);
 	if (rc == BFS_OK)
-		rc = bfs_store_put(fs, fs->wtxn, BFS_DB_LOCAL, last_seq_key,
-				   sizeof(last_seq_key) - 1, v, sizeof(v));
+		rc = bfs_store_put(fs, fs->wtxn, BFS_DB_META, clock_key,
+				   sizeof(clock_key) - 1, v, sizeof(v));
+	if (rc == BFS_OK)
+		rc = bfs_last_seq_put(fs, fs->wtxn, seq);
 	if (rc != BFS_OK) {
 		bfs_fs_batch_abort(fs);
 		return rc;
@@ -284,6 +326,7 @@ int bfs_fs_batch_end(struct bfs_fs *fs, uint64_t seq)
 		return bfs_storage_error(fs, "batch commit", mrc);
 	fs->super = fs->wsuper;
 	fs->last_seq = seq;
+	fs->tree_stale = true;
 	return BFS_OK;
 }
 
@@ -318,7 +361,7 @@ int bfs_fs_execute_ro(struct bfs_fs *fs, const uint8_t *op, uint32_t op_len,
 
 int bfs_fs_checkpoint(struct bfs_fs *fs, uint8_t digest[BFS_FS_DIGEST_LEN])
 {
-	if (fs->wtxn != NULL)
+	if (fs->wtxn != NULL || fs->xtxn != NULL)
 		return BFS_E_STATE;
 	MDB_txn *txn;
 	int rc = mdb_txn_begin(fs->env, NULL, 0, &txn);
@@ -332,6 +375,7 @@ int bfs_fs_checkpoint(struct bfs_fs *fs, uint8_t digest[BFS_FS_DIGEST_LEN])
 	rc = mdb_txn_commit(txn);
 	if (rc != 0)
 		return bfs_storage_error(fs, "checkpoint commit", rc);
+	fs->tree_stale = false;
 	return BFS_OK;
 }
 

@@ -19,6 +19,7 @@ const char *bfs_strerror(int err)
 	case BFS_E_CORRUPT: return "stored record is corrupt: the replica must stop";
 	case BFS_E_STATE: return "call out of sequence (no batch or transaction open)";
 	case BFS_E_CONFIG: return "configuration value out of range";
+	case BFS_E_NOENT: return "no such object (snapshot released or never kept)";
 	default: return "unknown bfs error";
 	}
 }

@@ -7,13 +7,18 @@
  * <data_dir>/unreplicated, so it never shares replica 0's environment),
  * created with mode 0700 if missing. The [cluster] durability maps onto the
  * LMDB commit mode: sync = fsync at every batch commit, nometasync =
- * MDB_NOMETASYNC, async = MDB_NOSYNC.
+ * MDB_NOMETASYNC, async = MDB_NOSYNC. The replicated settings (fsid,
+ * limits, atime mode, root squash) come from the config's [fs] section.
  *
  * A guard service sits between the core and the adapter: any failing call
  * (a storage failure, a corrupt record, a call out of sequence) is logged
  * with the storage detail and stops the event loop, and bfsd exits non-zero.
  * The core halts on the same error, so the replica never answers
- * differently from the others — it behaves as crashed.
+ * differently from the others — it behaves as crashed. The state-transfer
+ * calls (TOCS '02 §5.3.2) pass their verdicts on input through: a leaf
+ * from a Byzantine replica that is no valid leaf (BFT_E_FIELD), a released
+ * snapshot (BFT_E_NOENT), an index out of range are the core's to handle;
+ * only BFT_E_SERVICE (a local failure) stops the replica.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -98,6 +103,76 @@ static int g_checkpoint(void *data, uint64_t seq, uint8_t digest[BFT_DIGEST_LEN]
 	return err;
 }
 
+/* A transfer call's result: only a local failure stops the replica. */
+static int transfer_rc(struct bfsd *d, const char *what, int err)
+{
+	if (err == BFT_E_SERVICE)
+		failed(d, what, err);
+	return err;
+}
+
+static int g_children(void *data, uint64_t snap, uint32_t level, uint64_t index,
+		      uint8_t (*digests)[BFT_DIGEST_LEN])
+{
+	struct bfsd *d = data;
+
+	return transfer_rc(d, "children", d->fs_svc.children(d->fs_svc.data, snap, level,
+							     index, digests));
+}
+
+static int g_leaf_get(void *data, uint64_t snap, uint64_t index, uint32_t offset,
+		      uint8_t *buf, uint32_t cap, uint32_t *len, uint32_t *total)
+{
+	struct bfsd *d = data;
+
+	return transfer_rc(d, "leaf_get", d->fs_svc.leaf_get(d->fs_svc.data, snap, index,
+							     offset, buf, cap, len, total));
+}
+
+static int g_leaf_digest(void *data, uint64_t index, const uint8_t *bytes, uint32_t len,
+			 uint8_t digest[BFT_DIGEST_LEN])
+{
+	struct bfsd *d = data;
+
+	return d->fs_svc.leaf_digest(d->fs_svc.data, index, bytes, len, digest);
+}
+
+static int g_leaf_put(void *data, uint64_t index, const uint8_t *bytes, uint32_t len)
+{
+	struct bfsd *d = data;
+
+	return transfer_rc(d, "leaf_put", d->fs_svc.leaf_put(d->fs_svc.data, index, bytes,
+							     len));
+}
+
+static int g_transfer_end(void *data, uint64_t seq, uint8_t digest[BFT_DIGEST_LEN],
+			  uint64_t *time_us)
+{
+	struct bfsd *d = data;
+	int err = d->fs_svc.transfer_end(d->fs_svc.data, seq, digest, time_us);
+
+	if (err)
+		failed(d, "transfer_end", err);
+	return err;
+}
+
+static int g_snapshot_release(void *data, uint64_t seq)
+{
+	struct bfsd *d = data;
+
+	return transfer_rc(d, "snapshot_release",
+			   d->fs_svc.snapshot_release(d->fs_svc.data, seq));
+}
+
+static int g_reply_get(void *data, uint32_t client, uint64_t *timestamp, uint8_t *result,
+		       uint32_t cap, uint32_t *len)
+{
+	struct bfsd *d = data;
+
+	return transfer_rc(d, "reply_get", d->fs_svc.reply_get(d->fs_svc.data, client,
+							       timestamp, result, cap, len));
+}
+
 /* mkdir -p with mode 0700 for the components created here. */
 static int make_dirs(const char *path)
 {
@@ -131,6 +206,21 @@ static enum bfs_durability durability(enum bft_durability d)
 	}
 }
 
+/* The replicated settings from [fs], the same on every replica. */
+static void fs_config(const struct bft_config *cfg, struct bfs_fs_config *fc)
+{
+	bfs_fs_config_default(fc);
+	fc->durability = durability(cfg->durability);
+	fc->fsid = cfg->fs.fsid;
+	fc->max_bytes = cfg->fs.max_bytes;
+	fc->max_files = cfg->fs.max_files;
+	fc->max_file_size = cfg->fs.max_file_size;
+	fc->atime = cfg->fs.atime_strict ? BFS_ATIME_STRICT : BFS_ATIME_RELAXED;
+	fc->root_squash = cfg->fs.root_squash;
+	fc->anon_uid = cfg->fs.anon_uid;
+	fc->anon_gid = cfg->fs.anon_gid;
+}
+
 int fs_node_open(struct bfsd *d, bool unreplicated)
 {
 	char path[BFT_CONFIG_PATH_MAX + 32];
@@ -148,12 +238,13 @@ int fs_node_open(struct bfsd *d, bool unreplicated)
 			 d->name, path, strerror(-err));
 		return err;
 	}
-	bfs_fs_config_default(&fc);
+	fs_config(d->cfg, &fc);
 	fc.path = path;
-	fc.durability = durability(d->cfg->durability);
 	if ((err = bfs_fs_open(&fc, &d->fs))) {
-		bft_logf(d->log, BFT_LOG_ERROR, "%s: cannot open the file system at %s: %s",
-			 d->name, path, bfs_strerror(err));
+		bft_logf(d->log, BFT_LOG_ERROR, "%s: cannot open the file system at %s: %s%s",
+			 d->name, path, bfs_strerror(err), err != BFS_E_CONFIG ? "" :
+			 " (the [fs] settings differ from those it was formatted with; "
+			 "they must be the same on every replica and cannot change)");
 		d->fs = NULL;
 		return BFT_E_SERVICE;
 	}
@@ -162,6 +253,11 @@ int fs_node_open(struct bfsd *d, bool unreplicated)
 		.version = BFT_SERVICE_VERSION, .data = d, .batch_begin = g_batch_begin,
 		.execute = g_execute, .batch_end = g_batch_end, .batch_abort = g_batch_abort,
 		.execute_ro = g_execute_ro, .checkpoint = g_checkpoint,
+		.tree_fanout = d->fs_svc.tree_fanout, .tree_depth = d->fs_svc.tree_depth,
+		.leaf_max = d->fs_svc.leaf_max, .children = g_children,
+		.leaf_get = g_leaf_get, .leaf_digest = g_leaf_digest,
+		.leaf_put = g_leaf_put, .transfer_end = g_transfer_end,
+		.snapshot_release = g_snapshot_release, .reply_get = g_reply_get,
 	};
 	d->svc = &d->guard;
 	bft_logf(d->log, BFT_LOG_INFO, "%s: file system service at %s (durability %s, "

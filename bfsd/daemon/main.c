@@ -205,5 +205,6 @@ int main(int argc, char **argv)
 		fprintf(stderr, "bfsd: %s: the file system service failed; stopped (see the log)\n",
 			d.name);
 	teardown(&d);
+	null_service_free(&null);
 	return err || d.failed ? 1 : 0;
 }

@@ -4,8 +4,9 @@
  *
  * Must stay deterministic (results depend on the operation only; state on
  * the executed sequence) and never read past an operation or write past
- * the result buffer.
+ * the result buffer. Fails only when out of memory (recording a reply).
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "bft/error.h"
@@ -45,8 +46,9 @@ static int batch_begin(void *data, uint64_t seq, uint64_t time_us)
 	struct null_service *s = data;
 
 	s->last_seq = seq;
-	s->last_time_us = time_us;
+	s->open_time_us = time_us;
 	s->executed_before = s->executed;
+	null_replies_clear(&s->pending);
 	return BFT_OK;
 }
 
@@ -54,16 +56,29 @@ static int execute(void *data, const struct bft_exec_req *req, uint8_t *result,
 		   uint32_t cap, uint32_t *len)
 {
 	struct null_service *s = data;
+	int err = run(s, req, result, cap, len);
 
 	s->executed++;
-	return run(s, req, result, cap, len);
+	return err ? err : null_replies_set(&s->pending, req->client, req->timestamp,
+					     result, *len);
 }
 
+/* The batch's replies become the clients' last replies. */
 static int batch_end(void *data, uint64_t seq)
 {
-	(void)data;
+	struct null_service *s = data;
+	uint32_t i;
+	int err = BFT_OK;
+
 	(void)seq;
-	return BFT_OK;
+	for (i = 0; i < s->pending.n && !err; i++) {
+		struct null_reply *p = &s->pending.v[i];
+
+		err = null_replies_set(&s->replies, p->client, p->timestamp, p->result, p->len);
+	}
+	null_replies_clear(&s->pending);
+	s->last_time_us = s->open_time_us;
+	return err;
 }
 
 static int batch_abort(void *data, uint64_t seq)
@@ -72,6 +87,7 @@ static int batch_abort(void *data, uint64_t seq)
 
 	(void)seq;
 	s->executed = s->executed_before;
+	null_replies_clear(&s->pending);
 	return BFT_OK;
 }
 
@@ -79,27 +95,6 @@ static int execute_ro(void *data, const struct bft_exec_req *req, uint8_t *resul
 		      uint32_t cap, uint32_t *len)
 {
 	return run(data, req, result, cap, len);
-}
-
-static void put_le64(uint8_t *p, uint64_t v)
-{
-	int i;
-
-	for (i = 0; i < 8; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
-}
-
-/* SHA-256("bfs-null-v1" || u64le seq || u64le executed). */
-static int checkpoint(void *data, uint64_t seq, uint8_t digest[BFT_DIGEST_LEN])
-{
-	struct null_service *s = data;
-	uint8_t buf[11 + 16];
-
-	memcpy(buf, "bfs-null-v1", 11);
-	put_le64(buf + 11, seq);
-	put_le64(buf + 19, s->executed);
-	bft_sha256(buf, sizeof(buf), digest);
-	return BFT_OK;
 }
 
 void null_service_init(struct null_service *s, uint32_t default_result)
@@ -110,6 +105,6 @@ void null_service_init(struct null_service *s, uint32_t default_result)
 		.version = BFT_SERVICE_VERSION, .data = s, .batch_begin = batch_begin,
 		.execute = execute, .batch_end = batch_end,
 		.batch_abort = batch_abort, .execute_ro = execute_ro,
-		.checkpoint = checkpoint,
 	};
+	null_transfer_init(s);
 }

@@ -172,6 +172,10 @@ static void key_value(struct parse *p, const struct conf_line *ln)
 		extra_line(p, ln);
 		return;
 	}
+	if (p->sect == SECT_FS) {
+		config_fs_line(p, ln);
+		return;
+	}
 	k = find_key(keys, n, ln->key);
 	if (k < 0) {
 		conf_error(p->d, ln->no, "unknown key '%s' in [%s]", ln->key, p->sect_name);
@@ -221,6 +225,7 @@ static void set_defaults(struct bft_config *c, const char *path)
 	c->client_retrans_max_ms = cc.retrans_max_ms;
 	c->durability = BFT_DURABILITY_SYNC;
 	config_path(c, "data", c->data_dir);
+	config_fs_defaults(&c->fs);
 }
 
 int bft_config_load(const char *path, bft_diag_fn diag, void *diag_data,

@@ -9,7 +9,7 @@
 #include "conf_reader.h"
 
 enum sect_kind {
-	SECT_NONE, SECT_CLUSTER, SECT_REPLICA, SECT_CLIENTS, SECT_NFSPROXY,
+	SECT_NONE, SECT_CLUSTER, SECT_REPLICA, SECT_CLIENTS, SECT_NFSPROXY, SECT_FS,
 	SECT_SKIP, /* a bad header: its keys are ignored, the header was reported */
 };
 
@@ -23,7 +23,7 @@ struct parse {
 	unsigned key_line[16];  /* line of each key seen */
 	struct bft_cfg_node *node;
 	unsigned cluster_line[16]; /* line of each [cluster] key (enum in config.c) */
-	bool have_cluster, have_nfsproxy;
+	bool have_cluster, have_nfsproxy, have_fs;
 	bool replica_seen[BFT_MAX_REPLICAS];
 	uint32_t cap_groups;
 };
@@ -35,5 +35,9 @@ void start_section(struct parse *p, const struct conf_line *ln);
 void finish_section(struct parse *p);
 void config_validate(struct parse *p);
 void config_path(const struct bft_config *c, const char *rel, char *out);
+
+/* config_fs.c: the [fs] section */
+void config_fs_defaults(struct bft_cfg_fs *fs);
+void config_fs_line(struct parse *p, const struct conf_line *ln);
 
 #endif

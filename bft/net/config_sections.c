@@ -1,7 +1,7 @@
 /*
  * config_sections.c — section headers of the cluster configuration
  * (doc/config.md): [cluster], [replica I], [clients A-B] / [client A],
- * [nfsproxy]; and completing a section when the next one starts.
+ * [nfsproxy], [fs]; and completing a section when the next one starts.
  *
  * Never trusts a header: ids are bounded before they index anything.
  */
@@ -119,6 +119,8 @@ void start_section(struct parse *p, const struct conf_line *ln)
 		start_named(p, ln, &p->have_cluster, SECT_CLUSTER);
 	} else if (word == 8 && !strncmp(s, "nfsproxy", 8) && !sp) {
 		start_named(p, ln, &p->have_nfsproxy, SECT_NFSPROXY);
+	} else if (word == 2 && !strncmp(s, "fs", 2) && !sp) {
+		start_named(p, ln, &p->have_fs, SECT_FS);
 	} else if (word == 7 && !strncmp(s, "replica", 7) && sp) {
 		p->sect = SECT_REPLICA;
 		start_replica(p, ln, arg);
@@ -128,7 +130,7 @@ void start_section(struct parse *p, const struct conf_line *ln)
 		start_clients(p, ln, arg, word == 7);
 	} else {
 		conf_error(p->d, ln->no, "unknown section [%s] (expected [cluster], "
-			   "[replica I], [clients A-B], [client A] or [nfsproxy])", s);
+			   "[replica I], [clients A-B], [client A], [nfsproxy] or [fs])", s);
 		p->sect = SECT_SKIP;
 	}
 }

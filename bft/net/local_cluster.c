@@ -12,7 +12,7 @@
 #include <sys/stat.h>
 
 #include "bft/error.h"
-#include "conf_reader.h"
+#include "config_internal.h"
 
 static int make_dir(const char *path, mode_t mode)
 {
@@ -70,6 +70,29 @@ static void write_header(FILE *f, const struct bft_local_cluster *lc, uint32_t n
 		lc->f, n, unrep);
 }
 
+/* [fs] with the defaults spelled out (config_fs.c). */
+static void write_fs(FILE *f)
+{
+	struct bft_cfg_fs fs;
+
+	config_fs_defaults(&fs);
+	fprintf(f,
+		"# The file system's replicated settings: identical on every replica,\n"
+		"# fixed when a replica's file system is formatted (doc/config.md).\n"
+		"[fs]\n"
+		"fsid = %llu\n"
+		"max_bytes = %lluG          # data space (NFS3ERR_NOSPC)\n"
+		"max_files = %llu        # inodes (NFS3ERR_NOSPC)\n"
+		"max_file_size = %lluT       # NFS3ERR_FBIG\n"
+		"atime = relaxed            # strict: READ and LOOKUP update atime\n"
+		"root_squash = no           # yes: uid/gid 0 become anon_uid/anon_gid\n"
+		"anon_uid = %u\n"
+		"anon_gid = %u\n\n",
+		(unsigned long long)fs.fsid, (unsigned long long)(fs.max_bytes >> 30),
+		(unsigned long long)fs.max_files, (unsigned long long)(fs.max_file_size >> 40),
+		fs.anon_uid, fs.anon_gid);
+}
+
 static int write_config(const struct bft_local_cluster *lc, struct conf_diag *d,
 			const char *path)
 {
@@ -84,6 +107,7 @@ static int write_config(const struct bft_local_cluster *lc, struct conf_diag *d,
 		return err;
 	}
 	write_header(f, lc, n);
+	write_fs(f);
 	for (i = 0; i < n; i++) {
 		host_port(lc, port++, addr, sizeof(addr));
 		fprintf(f, "[replica %u]\naddress = %s\npublic_key = keys/replica%u.pub\n"

@@ -33,6 +33,24 @@ out=$("$BFSD" --config "$D/c/bfs.conf" --id 1 --key "$D/c/keys/replica2.key" 2>&
 	bad "bfsd ran with another node's key"
 echo "$out" | grep -q "does not match" || bad "no mismatch message: $out"
 
+# [fs]: the replicated file system settings are checked with their lines.
+sed -e 's/^atime = relaxed/atime = sometimes/' -e 's/^max_bytes = 16G/max_bytes = 12Q/' \
+    -e 's/^anon_uid = 65534/anon_uid = 5000000000/' "$D/c/bfs.conf" > "$D/c/badfs.conf"
+printf '[fs]\nfsid = 2\n' >> "$D/c/badfs.conf"
+out=$("$BFSCTL" config check "$D/c/badfs.conf" 2>&1) && bad "bad [fs] accepted"
+for want in "atime must be strict or relaxed" "max_bytes must be a byte count" \
+	    "anon_uid must be a whole number" "\[fs\] appears twice"; do
+	echo "$out" | grep -q "$want" || bad "config check did not say '$want': $out"
+done
+
+# A replica refuses to open a file system formatted with other [fs] settings.
+timeout 2 "$BFSD" --config "$D/c/bfs.conf" --id 0 --service fs >/dev/null 2>&1
+[ -d "$D/c/data/replica0" ] || bad "bfsd --service fs did not create its state"
+sed -e 's/^fsid = 1/fsid = 7/' "$D/c/bfs.conf" > "$D/c/otherfs.conf"
+out=$(timeout 10 "$BFSD" --config "$D/c/otherfs.conf" --id 0 --service fs 2>&1) &&
+	bad "bfsd opened a file system formatted with another fsid"
+echo "$out" | grep -q "\[fs\] settings differ" || bad "no [fs] mismatch message: $out"
+
 # Garbage instead of a config file.
 head -c 3000 /dev/urandom > "$D/junk.conf"
 "$BFSCTL" config check "$D/junk.conf" >/dev/null 2>&1 && bad "junk accepted"

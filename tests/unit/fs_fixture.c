@@ -112,6 +112,14 @@ uint32_t fx_exec_rw(struct fx *f, xdrproc_t xr, void *res)
 	return decode(f, xr, res);
 }
 
+void fx_empty_batch(struct fx *f)
+{
+	f->seq++;
+	f->time_us += 1000;
+	ck_assert_int_eq(bfs_fs_batch_begin(f->fs, f->seq, f->time_us), BFS_OK);
+	ck_assert_int_eq(bfs_fs_batch_end(f->fs, f->seq), BFS_OK);
+}
+
 uint32_t fx_exec_ro(struct fx *f, xdrproc_t xr, void *res)
 {
 	int rc = bfs_fs_execute_ro(f->fs, f->op, f->op_len, f->res, sizeof(f->res),

@@ -58,6 +58,8 @@ void fx_encode(struct fx *f, uint32_t proc, xdrproc_t xa, void *args);
  * status; on SUCCESS decodes into res (release with xdr_free). */
 uint32_t fx_exec_rw(struct fx *f, xdrproc_t xr, void *res);
 uint32_t fx_exec_ro(struct fx *f, xdrproc_t xr, void *res);
+/* A batch with no request (a null request's batch), next seq and time. */
+void fx_empty_batch(struct fx *f);
 uint32_t fx_call(struct fx *f, uint32_t proc, xdrproc_t xa, void *args,
 		 xdrproc_t xr, void *res);
 uint32_t fx_call_ro(struct fx *f, uint32_t proc, xdrproc_t xa, void *args,

@@ -115,6 +115,66 @@ int bfs_fs_checkpoint(struct bfs_fs *fs, uint8_t digest[BFS_FS_DIGEST_LEN]);
  * O(state). For tests and audits. */
 int bfs_fs_digest_full(struct bfs_fs *fs, uint8_t digest[BFS_FS_DIGEST_LEN]);
 
+/*
+ * ---- State transfer (TOCS '02 §5.3.2; the calls of struct bft_service v2
+ * in bft/io.h, whose comments are the contract; doc/fs.md "State
+ * transfer") ----
+ *
+ * The tree: fan-out BFS_FS_TREE_FANOUT, depth BFS_FS_TREE_DEPTH, its
+ * leaves the 2^20 buckets of the checkpoint digest. A leaf's bytes are the
+ * versioned serialization of its bucket's objects (doc/fs.md); at most
+ * BFS_FS_LEAF_MAX bytes. Snapshot 0 is the current state.
+ */
+#define BFS_FS_TREE_FANOUT 16u
+#define BFS_FS_TREE_DEPTH 5u
+#define BFS_FS_LEAF_MAX (64u << 20)
+
+/* Keep the committed state readable as snapshot seq (> 0): call right after
+ * bfs_fs_checkpoint() (BFS_E_STATE otherwise). At most 8 are kept; one more
+ * releases the oldest. */
+int bfs_fs_snapshot_keep(struct bfs_fs *fs, uint64_t seq);
+/* Release the snapshots below seq. */
+void bfs_fs_snapshot_release(struct bfs_fs *fs, uint64_t seq);
+unsigned bfs_fs_snapshot_count(const struct bfs_fs *fs);
+
+/* Digests of the 16 children of node (level < depth, index) in snapshot
+ * snap (BFS_E_NOENT if not kept) or, snap 0, the current state including
+ * the leaves put so far (BFS_E_STATE while a batch is open). */
+int bfs_fs_children(struct bfs_fs *fs, uint64_t snap, uint32_t level, uint64_t index,
+		    uint8_t (*digests)[BFS_FS_DIGEST_LEN]);
+
+/* Bytes [offset, offset+cap) of leaf index in snapshot snap into buf; *len
+ * written, *total the whole leaf (0: empty). An offset at or past the end
+ * gives *len = 0. BFS_E_SPACE if the bucket exceeds BFS_FS_LEAF_MAX. */
+int bfs_fs_leaf_get(struct bfs_fs *fs, uint64_t snap, uint64_t index, uint32_t offset,
+		    uint8_t *buf, uint32_t cap, uint32_t *len, uint32_t *total);
+
+/* The digest leaf index has when it holds bytes[0..len): a pure function.
+ * BFS_E_SHORT / BFS_E_VERSION / BFS_E_FIELD for bytes that are no valid
+ * leaf index (including objects that belong to another leaf). */
+int bfs_fs_leaf_digest(uint64_t index, const uint8_t *bytes, uint32_t len,
+		       uint8_t digest[BFS_FS_DIGEST_LEN]);
+
+/* Replace the objects of leaf index in the current state by those of
+ * bytes[0..len) (len 0: empty it). Rejected bytes change nothing. All puts
+ * of one transfer form one transaction, committed by transfer_end; no
+ * batch may run meanwhile (BFS_E_STATE both ways). */
+int bfs_fs_leaf_put(struct bfs_fs *fs, uint64_t index, const uint8_t *bytes, uint32_t len);
+
+/* Commit the leaves put since the last transfer_end as the state of
+ * checkpoint seq (durable, last_seq = seq), keep its snapshot, and return
+ * its root digest and the agreed time of its last batch. */
+int bfs_fs_transfer_end(struct bfs_fs *fs, uint64_t seq, uint8_t digest[BFS_FS_DIGEST_LEN],
+			uint64_t *time_us);
+
+/* Drop the leaves put since the last transfer_end (the state stays as it
+ * was before the transfer). */
+void bfs_fs_transfer_abort(struct bfs_fs *fs);
+
+/* Bytes of the data file LMDB uses (highest page in use × page size): how
+ * far pinned snapshots make the file grow. */
+int bfs_fs_db_bytes(struct bfs_fs *fs, uint64_t *bytes);
+
 /* Sequence number of the last committed batch (0 for a fresh file system). */
 uint64_t bfs_fs_last_seq(const struct bfs_fs *fs);
 

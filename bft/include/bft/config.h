@@ -69,6 +69,19 @@ struct bft_cfg_extra {
 	unsigned line;
 };
 
+/* [fs]: the replicated settings of the file system service (doc/config.md).
+ * Every replica must run with the same values: they decide NFS results. */
+struct bft_cfg_fs {
+	uint64_t fsid;
+	uint64_t max_bytes;       /* data space (NFS3ERR_NOSPC) */
+	uint64_t max_files;       /* inodes (NFS3ERR_NOSPC) */
+	uint64_t max_file_size;   /* NFS3ERR_FBIG */
+	bool atime_strict;        /* READ/LOOKUP update atime (read-write ops) */
+	bool root_squash;         /* uid/gid 0 become anon_uid/anon_gid */
+	uint32_t anon_uid;
+	uint32_t anon_gid;
+};
+
 struct bft_config {
 	char path[BFT_CONFIG_PATH_MAX];
 	uint32_t f, n;
@@ -89,6 +102,7 @@ struct bft_config {
 	uint32_t n_groups;
 	struct bft_cfg_extra nfsproxy[BFT_CONFIG_MAX_EXTRA];
 	uint32_t n_nfsproxy;
+	struct bft_cfg_fs fs;               /* [fs], defaults if absent */
 };
 
 /* Parse and validate path, loading every public key file. Problems go to

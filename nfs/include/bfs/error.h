@@ -31,7 +31,8 @@ enum bfs_error {
 	BFS_E_CORRUPT = BFS_E_BASE - 9, /* a stored record fails validation */
 	BFS_E_STATE = BFS_E_BASE - 10,  /* call out of sequence (no batch open) */
 	BFS_E_CONFIG = BFS_E_BASE - 11, /* configuration value out of range */
-	BFS_E_LAST = BFS_E_BASE - 12,
+	BFS_E_NOENT = BFS_E_BASE - 12,  /* no such object (a released snapshot) */
+	BFS_E_LAST = BFS_E_BASE - 13,
 };
 
 /* A static, human-readable description of err (never NULL). */

@@ -1,0 +1,641 @@
+/*
+ * fs_bench.c — bfs-fs-bench: costs of the replicated file system state
+ * machine alone (bfsd/, no network, no protocol):
+ *
+ *   1. checkpoint digest vs number of modified objects k (OSDI '99 §4.3;
+ *      the incremental partition tree of doc/fs.md must cost O(k log N));
+ *   2. checkpoint digest for a fixed k vs total state size N (must be flat);
+ *   3. per-operation execution cost of the main NFSv3 procedures (RFC 1813
+ *      §3.3): read-only ones as execute_ro, modifying ones in batches of 64;
+ *   4. state transfer (TOCS '02 §5.3.2): children, leaf_get, leaf_digest,
+ *      leaf_put per leaf, transfer_end;
+ *   5. growth of the LMDB file under a write load while a checkpoint
+ *      snapshot is pinned, against the same load with snapshots released.
+ *
+ *   bfs-fs-bench [--max-objects N] [--dir DIR] [--json FILE]
+ *
+ * Durability is async (no fsync) so the figures are CPU and LMDB costs;
+ * every measured loop runs once unmeasured first (warm-up). A program that
+ * prints figures, not a test: no thresholds.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "bfs/error.h"
+#include "bfs/fs.h"
+#include "bfs/op_xdr.h"
+#include "nfs3_prot.h"
+
+#define DL BFS_FS_DIGEST_LEN
+#define FH BFS_FS_FH_LEN
+#define RES_MAX 65536u
+
+struct fsb {
+	char dir[256];
+	struct bfs_fs *fs;
+	uint64_t seq, time_us;
+	uint8_t op[RES_MAX], res[RES_MAX];
+	uint32_t op_len, res_len;
+	uint8_t root[FH];
+};
+
+static const char *base_dir = "/tmp";
+static FILE *json;
+static bool json_first = true;
+
+static double now_us(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec * 1e6 + (double)t.tv_nsec / 1e3;
+}
+
+static void die(const char *what, int rc)
+{
+	fprintf(stderr, "bfs-fs-bench: %s: %s\n", what, bfs_strerror(rc));
+	exit(1);
+}
+
+static void check(const char *what, int rc)
+{
+	if (rc != BFS_OK)
+		die(what, rc);
+}
+
+static struct fsb *fsb_new(void)
+{
+	struct fsb *b = calloc(1, sizeof(*b));
+	struct bfs_fs_config c;
+	if (b == NULL)
+		die("calloc", BFS_E_NOMEM);
+	snprintf(b->dir, sizeof(b->dir), "%s/bfs-fs-bench-XXXXXX", base_dir);
+	if (mkdtemp(b->dir) == NULL) {
+		perror("mkdtemp");
+		exit(1);
+	}
+	bfs_fs_config_default(&c);
+	c.path = b->dir;
+	c.durability = BFS_DURABLE_ASYNC;
+	c.max_files = 1ull << 24;
+	c.max_bytes = 1ull << 36;
+	c.root_mode = 0777;
+	check("open", bfs_fs_open(&c, &b->fs));
+	b->time_us = 1700000000ull * 1000000ull;
+	bfs_fs_root_fh(b->fs, b->root);
+	return b;
+}
+
+static void fsb_free(struct fsb *b)
+{
+	char p[300];
+	bfs_fs_close(b->fs);
+	snprintf(p, sizeof(p), "%s/data.mdb", b->dir);
+	unlink(p);
+	snprintf(p, sizeof(p), "%s/lock.mdb", b->dir);
+	unlink(p);
+	rmdir(b->dir);
+	free(b);
+}
+
+static void encode(struct fsb *b, uint32_t proc, xdrproc_t xa, void *args)
+{
+	struct bfs_op_hdr h = { .proc = (uint16_t)proc };
+	size_t len;
+	check("encode", bfs_op_encode(&h, xa, args, b->op, sizeof(b->op), &len));
+	b->op_len = (uint32_t)len;
+}
+
+static void begin(struct fsb *b)
+{
+	b->seq++;
+	b->time_us += 1000;
+	check("batch_begin", bfs_fs_batch_begin(b->fs, b->seq, b->time_us));
+}
+
+static void end(struct fsb *b)
+{
+	check("batch_end", bfs_fs_batch_end(b->fs, b->seq));
+}
+
+static void exec_rw(struct fsb *b)
+{
+	check("execute", bfs_fs_execute(b->fs, b->op, b->op_len, b->res, sizeof(b->res),
+					&b->res_len));
+}
+
+static void exec_ro(struct fsb *b)
+{
+	check("execute_ro", bfs_fs_execute_ro(b->fs, b->op, b->op_len, b->res, sizeof(b->res),
+					      &b->res_len));
+}
+
+static nfs_fh3 fh3(uint8_t *h)
+{
+	nfs_fh3 f = { { FH, (char *)h } };
+	return f;
+}
+
+/* The handle a CREATE/MKDIR result carries (all share CREATE3res's shape). */
+static void result_fh(struct fsb *b, uint8_t out[FH])
+{
+	CREATE3res r;
+	uint32_t accept;
+	memset(&r, 0, sizeof(r));
+	check("decode", bfs_result_decode(b->res, b->res_len, &accept,
+					  (xdrproc_t)xdr_CREATE3res, &r));
+	if (accept != 0 || r.status != NFS3_OK || !r.CREATE3res_u.resok.obj.handle_follows)
+		die("create failed", BFS_E_FIELD);
+	memcpy(out, r.CREATE3res_u.resok.obj.post_op_fh3_u.handle.data.data_val, FH);
+	xdr_free((xdrproc_t)xdr_CREATE3res, (char *)&r);
+}
+
+static void enc_create(struct fsb *b, uint8_t *dir, const char *name)
+{
+	CREATE3args a;
+	memset(&a, 0, sizeof(a));
+	a.where.dir = fh3(dir);
+	a.where.name = (char *)name;
+	a.how.mode = UNCHECKED;
+	encode(b, NFSPROC3_CREATE, (xdrproc_t)xdr_CREATE3args, &a);
+}
+
+static void enc_mkdir(struct fsb *b, uint8_t *dir, const char *name)
+{
+	MKDIR3args a;
+	memset(&a, 0, sizeof(a));
+	a.where.dir = fh3(dir);
+	a.where.name = (char *)name;
+	encode(b, NFSPROC3_MKDIR, (xdrproc_t)xdr_MKDIR3args, &a);
+}
+
+static void enc_chmod(struct fsb *b, uint8_t *h, uint32_t mode)
+{
+	SETATTR3args a;
+	memset(&a, 0, sizeof(a));
+	a.object = fh3(h);
+	a.new_attributes.mode.set_it = TRUE;
+	a.new_attributes.mode.set_mode3_u.mode = mode;
+	encode(b, NFSPROC3_SETATTR, (xdrproc_t)xdr_SETATTR3args, &a);
+}
+
+static void enc_write(struct fsb *b, uint8_t *h, uint64_t off, uint32_t len)
+{
+	static char data[32768];
+	WRITE3args a = { fh3(h), off, len, FILE_SYNC, { len, data } };
+	encode(b, NFSPROC3_WRITE, (xdrproc_t)xdr_WRITE3args, &a);
+}
+
+/* Files created so far: handle i of directory i / FILES_PER_DIR. */
+#define FILES_PER_DIR 10000u
+struct files {
+	uint8_t (*fh)[FH];
+	uint8_t (*dir)[FH];
+	size_t n, cap, ndir;
+};
+
+static void grow_to(struct fsb *b, struct files *f, size_t n)
+{
+	if (n > f->cap) {
+		f->fh = realloc(f->fh, n * FH);
+		f->dir = realloc(f->dir, (n / FILES_PER_DIR + 1) * FH);
+		if (f->fh == NULL || f->dir == NULL)
+			die("realloc", BFS_E_NOMEM);
+		f->cap = n;
+	}
+	char name[32];
+	while (f->n < n) {
+		begin(b);
+		for (unsigned i = 0; i < 64 && f->n < n; i++) {
+			if (f->n % FILES_PER_DIR == 0 && f->n / FILES_PER_DIR == f->ndir) {
+				snprintf(name, sizeof(name), "d%zu", f->ndir);
+				enc_mkdir(b, b->root, name);
+				exec_rw(b);
+				result_fh(b, f->dir[f->ndir++]);
+			}
+			snprintf(name, sizeof(name), "f%zu", f->n);
+			enc_create(b, f->dir[f->n / FILES_PER_DIR], name);
+			exec_rw(b);
+			result_fh(b, f->fh[f->n++]);
+		}
+		end(b);
+	}
+}
+
+static double checkpoint_us(struct fsb *b)
+{
+	uint8_t d[DL];
+	double t0 = now_us();
+	check("checkpoint", bfs_fs_checkpoint(b->fs, d));
+	return now_us() - t0;
+}
+
+/* Modify k objects (chmod of k files: one inode each), then time the
+ * checkpoint; median of reps. */
+static double modify_and_checkpoint(struct fsb *b, struct files *f, size_t k, unsigned reps)
+{
+	double t[16];
+	static uint32_t mode = 0600;
+	for (unsigned r = 0; r <= reps; r++) {
+		mode ^= 1;
+		for (size_t i = 0; i < k;) {
+			begin(b);
+			for (unsigned j = 0; j < 64 && i < k; j++, i++) {
+				enc_chmod(b, f->fh[(i * 7919 + r) % f->n], mode);
+				exec_rw(b);
+			}
+			end(b);
+		}
+		double us = checkpoint_us(b);
+		if (r > 0)
+			t[r - 1] = us; /* r = 0 is the warm-up */
+	}
+	for (unsigned i = 1; i < reps; i++)
+		for (unsigned j = i; j > 0 && t[j - 1] > t[j]; j--) {
+			double x = t[j];
+			t[j] = t[j - 1];
+			t[j - 1] = x;
+		}
+	return t[reps / 2];
+}
+
+static void json_num(const char *key, double v)
+{
+	if (json == NULL)
+		return;
+	fprintf(json, "%s\"%s\":%.3f", json_first ? "{" : ",", key, v);
+	json_first = false;
+}
+
+static void bench_checkpoint(size_t max_objects)
+{
+	struct fsb *b = fsb_new();
+	struct files f = { 0 };
+	printf("\n== checkpoint digest (incremental Merkle tree) ==\n");
+	printf("-- vs state size N (k = 100 modified objects) --\n%12s %12s %14s\n",
+	       "objects N", "files", "checkpoint us");
+	static const size_t ks[] = { 1, 10, 100, 1000, 10000 };
+	char key[64];
+	for (size_t n = 1000; n <= max_objects; n *= 10) {
+		grow_to(b, &f, n / 2); /* a file is an inode and a dirent */
+		checkpoint_us(b);      /* absorb the population */
+		double us = modify_and_checkpoint(b, &f, 100, 5);
+		printf("%12zu %12zu %14.1f\n", n, f.n, us);
+		snprintf(key, sizeof(key), "checkpoint_k100_N%zu_us", n);
+		json_num(key, us);
+		if (n == 100000 || (n == max_objects && n < 100000)) {
+			printf("-- vs modified objects k (N = %zu) --\n%12s %14s %12s\n", n, "k",
+			       "checkpoint us", "us/object");
+			for (unsigned i = 0; i < sizeof(ks) / sizeof(ks[0]) && ks[i] <= f.n; i++) {
+				double t = modify_and_checkpoint(b, &f, ks[i], 3);
+				printf("%12zu %14.1f %12.2f\n", ks[i], t, t / (double)ks[i]);
+				snprintf(key, sizeof(key), "checkpoint_k%zu_us", ks[i]);
+				json_num(key, t);
+			}
+			printf("-- vs state size N, continued --\n");
+		}
+	}
+	uint8_t d1[DL], d2[DL];
+	check("checkpoint", bfs_fs_checkpoint(b->fs, d1));
+	double t0 = now_us();
+	check("digest_full", bfs_fs_digest_full(b->fs, d2));
+	double full = now_us() - t0;
+	printf("from-scratch digest of N = %zu objects: %.0f us (%s)\n", 2 * f.n, full,
+	       memcmp(d1, d2, DL) == 0 ? "equal" : "DIFFERENT");
+	json_num("digest_full_us", full);
+	free(f.fh);
+	free(f.dir);
+	fsb_free(b);
+}
+
+/* ---- per-operation costs ---- */
+
+struct opctx {
+	struct fsb *b;
+	struct files f;
+	uint8_t big[FH];  /* a 1 MiB file */
+	uint8_t dir[FH];  /* a directory of 100 entries */
+	size_t i;
+	char name[32];
+};
+
+typedef void (*enc_fn)(struct opctx *c);
+
+static void e_getattr(struct opctx *c)
+{
+	GETATTR3args a = { fh3(c->f.fh[c->i % c->f.n]) };
+	encode(c->b, NFSPROC3_GETATTR, (xdrproc_t)xdr_GETATTR3args, &a);
+}
+
+static void e_lookup(struct opctx *c)
+{
+	snprintf(c->name, sizeof(c->name), "f%zu", c->i % 1000);
+	LOOKUP3args a = { { fh3(c->f.dir[0]), c->name } };
+	encode(c->b, NFSPROC3_LOOKUP, (xdrproc_t)xdr_LOOKUP3args, &a);
+}
+
+static void e_access(struct opctx *c)
+{
+	ACCESS3args a = { fh3(c->f.fh[c->i % c->f.n]), 0x3f };
+	encode(c->b, NFSPROC3_ACCESS, (xdrproc_t)xdr_ACCESS3args, &a);
+}
+
+static void e_read(struct opctx *c)
+{
+	READ3args a = { fh3(c->big), (c->i % 256) * 4096ull, 4096 };
+	encode(c->b, NFSPROC3_READ, (xdrproc_t)xdr_READ3args, &a);
+}
+
+static void e_readdir(struct opctx *c)
+{
+	READDIR3args a;
+	memset(&a, 0, sizeof(a));
+	a.dir = fh3(c->dir);
+	a.count = 4096;
+	encode(c->b, NFSPROC3_READDIR, (xdrproc_t)xdr_READDIR3args, &a);
+}
+
+static void e_write(struct opctx *c)
+{
+	enc_write(c->b, c->big, (c->i % 256) * 4096ull, 4096);
+}
+
+static void e_setattr(struct opctx *c)
+{
+	enc_chmod(c->b, c->f.fh[c->i % c->f.n], 0600 | (c->i & 1));
+}
+
+static void e_create(struct opctx *c)
+{
+	snprintf(c->name, sizeof(c->name), "new%zu", c->i);
+	enc_create(c->b, c->b->root, c->name);
+}
+
+static void e_remove(struct opctx *c)
+{
+	snprintf(c->name, sizeof(c->name), "new%zu", c->i);
+	REMOVE3args a = { { fh3(c->b->root), c->name } };
+	encode(c->b, NFSPROC3_REMOVE, (xdrproc_t)xdr_REMOVE3args, &a);
+}
+
+static void e_mkdir(struct opctx *c)
+{
+	snprintf(c->name, sizeof(c->name), "md%zu", c->i);
+	enc_mkdir(c->b, c->b->root, c->name);
+}
+
+/* n ops, read-only or in batches of 64; µs per op. */
+static double run_ops(struct opctx *c, enc_fn fn, bool ro, size_t n)
+{
+	double t0 = now_us();
+	for (c->i = 0; c->i < n;) {
+		if (ro) {
+			fn(c);
+			exec_ro(c->b);
+			c->i++;
+			continue;
+		}
+		begin(c->b);
+		for (unsigned j = 0; j < 64 && c->i < n; j++, c->i++) {
+			fn(c);
+			exec_rw(c->b);
+		}
+		end(c->b);
+	}
+	return (now_us() - t0) / (double)n;
+}
+
+static void bench_ops(void)
+{
+	struct opctx c = { .b = fsb_new() };
+	grow_to(c.b, &c.f, 1000);
+	begin(c.b);
+	enc_create(c.b, c.b->root, "big");
+	exec_rw(c.b);
+	result_fh(c.b, c.big);
+	enc_mkdir(c.b, c.b->root, "list");
+	exec_rw(c.b);
+	result_fh(c.b, c.dir);
+	end(c.b);
+	for (unsigned i = 0; i < 32; i++) {
+		begin(c.b);
+		enc_write(c.b, c.big, i * 32768ull, 32768);
+		exec_rw(c.b);
+		end(c.b);
+	}
+	begin(c.b);
+	for (unsigned i = 0; i < 100; i++) {
+		snprintf(c.name, sizeof(c.name), "e%u", i);
+		enc_create(c.b, c.dir, c.name);
+		exec_rw(c.b);
+	}
+	end(c.b);
+	static const struct {
+		const char *name;
+		enc_fn fn;
+		bool ro;
+		size_t n;
+	} ops[] = {
+		{ "GETATTR", e_getattr, true, 20000 },  { "LOOKUP", e_lookup, true, 20000 },
+		{ "ACCESS", e_access, true, 20000 },    { "READ 4K", e_read, true, 20000 },
+		{ "READDIR 4K", e_readdir, true, 5000 }, { "WRITE 4K", e_write, false, 20000 },
+		{ "SETATTR", e_setattr, false, 20000 }, { "CREATE", e_create, false, 20000 },
+		{ "REMOVE", e_remove, false, 20000 },   { "MKDIR", e_mkdir, false, 10000 },
+	};
+	printf("\n== per-operation execution (async durability; rw in batches of 64) ==\n");
+	printf("%-12s %6s %10s %12s\n", "procedure", "mode", "ops", "us/op");
+	char key[64];
+	for (unsigned i = 0; i < sizeof(ops) / sizeof(ops[0]); i++) {
+		bool creates = ops[i].fn == e_create || ops[i].fn == e_mkdir;
+		if (!creates && ops[i].fn != e_remove)
+			run_ops(&c, ops[i].fn, ops[i].ro, ops[i].n / 10); /* warm-up */
+		double us = run_ops(&c, ops[i].fn, ops[i].ro, ops[i].n);
+		printf("%-12s %6s %10zu %12.2f\n", ops[i].name, ops[i].ro ? "ro" : "rw", ops[i].n,
+		       us);
+		snprintf(key, sizeof(key), "op_%s_us", ops[i].name);
+		for (char *p = key; *p; p++)
+			if (*p == ' ')
+				*p = '_';
+		json_num(key, us);
+	}
+	/* an empty batch: the commit alone */
+	double t0 = now_us();
+	for (unsigned i = 0; i < 2000; i++) {
+		begin(c.b);
+		end(c.b);
+	}
+	double us = (now_us() - t0) / 2000;
+	printf("%-12s %6s %10u %12.2f  (async: no fsync)\n", "empty batch", "rw", 2000, us);
+	json_num("empty_batch_us", us);
+	free(c.f.fh);
+	free(c.f.dir);
+	fsb_free(c.b);
+}
+
+/* ---- state transfer ---- */
+
+static void bench_transfer(size_t objects)
+{
+	struct fsb *a = fsb_new(), *b = fsb_new();
+	struct files f = { 0 };
+	grow_to(a, &f, objects / 2);
+	for (size_t i = 0; i < 2000 && i < f.n; i++) { /* some data blocks too */
+		begin(a);
+		enc_write(a, f.fh[i], 0, 8192);
+		exec_rw(a);
+		end(a);
+	}
+	uint8_t root[DL], c[16][DL];
+	check("checkpoint", bfs_fs_checkpoint(a->fs, root));
+	check("keep", bfs_fs_snapshot_keep(a->fs, a->seq));
+	uint64_t snap = a->seq;
+	/* children of every level-4 node, collecting the non-empty leaves */
+	uint32_t *leaves = malloc(sizeof(uint32_t) * (1u << 20));
+	size_t nleaves = 0;
+	double t0 = now_us();
+	for (uint32_t n = 0; n < (1u << 16); n++) {
+		check("children", bfs_fs_children(a->fs, snap, 4, n, c));
+		for (uint32_t j = 0; j < 16; j++)
+			if (c[j][0] | c[j][1] | c[j][2] | c[j][3])
+				leaves[nleaves++] = n * 16 + j;
+	}
+	double t_children = (now_us() - t0) / 65536;
+	static uint8_t buf[BFS_FS_LEAF_MAX > (1u << 20) ? (1u << 20) : BFS_FS_LEAF_MAX];
+	uint32_t len, total;
+	uint64_t bytes = 0;
+	size_t m = nleaves < 20000 ? nleaves : 20000;
+	for (size_t i = 0; i < m / 10; i++) /* warm-up */
+		check("leaf_get", bfs_fs_leaf_get(a->fs, snap, leaves[i], 0, buf, 61440, &len,
+						  &total));
+	t0 = now_us();
+	for (size_t i = 0; i < m; i++) {
+		check("leaf_get", bfs_fs_leaf_get(a->fs, snap, leaves[i], 0, buf, 61440, &len,
+						  &total));
+		bytes += len;
+	}
+	double t_get = (now_us() - t0) / (double)m;
+	double t_dig = 0, t_put = 0;
+	for (size_t i = 0; i < m; i++) {
+		uint8_t d[DL];
+		check("leaf_get", bfs_fs_leaf_get(a->fs, snap, leaves[i], 0, buf, 61440, &len,
+						  &total));
+		t0 = now_us();
+		check("leaf_digest", bfs_fs_leaf_digest(leaves[i], buf, len, d));
+		double t1 = now_us();
+		check("leaf_put", bfs_fs_leaf_put(b->fs, leaves[i], buf, len));
+		t_dig += t1 - t0;
+		t_put += now_us() - t1;
+	}
+	uint64_t time_us;
+	uint8_t d[DL];
+	t0 = now_us();
+	check("transfer_end", bfs_fs_transfer_end(b->fs, snap, d, &time_us));
+	double t_end = now_us() - t0;
+	printf("\n== state transfer (N = %zu objects, %zu non-empty leaves, %zu moved) ==\n",
+	       objects, nleaves, m);
+	printf("children (level 4, snapshot)  %10.2f us/call\n", t_children);
+	printf("leaf_get (whole leaf)         %10.2f us/leaf (avg %.0f bytes)\n", t_get,
+	       (double)bytes / (double)m);
+	printf("leaf_digest                   %10.2f us/leaf\n", t_dig / (double)m);
+	printf("leaf_put (into one txn)       %10.2f us/leaf\n", t_put / (double)m);
+	printf("transfer_end (refresh+commit) %10.0f us\n", t_end);
+	json_num("children_us", t_children);
+	json_num("leaf_get_us", t_get);
+	json_num("leaf_digest_us", t_dig / (double)m);
+	json_num("leaf_put_us", t_put / (double)m);
+	json_num("transfer_end_us", t_end);
+	free(leaves);
+	free(f.fh);
+	free(f.dir);
+	fsb_free(a);
+	fsb_free(b);
+}
+
+/* ---- snapshot pinning and file growth ---- */
+
+static double growth_mib(bool pin, size_t nfiles, size_t writes)
+{
+	struct fsb *b = fsb_new();
+	struct files f = { 0 };
+	uint8_t d[DL];
+	grow_to(b, &f, nfiles);
+	for (size_t i = 0; i < f.n; i++) {
+		begin(b);
+		enc_write(b, f.fh[i], 0, 32768);
+		exec_rw(b);
+		end(b);
+	}
+	check("checkpoint", bfs_fs_checkpoint(b->fs, d));
+	check("keep", bfs_fs_snapshot_keep(b->fs, b->seq));
+	uint64_t before, after;
+	check("db bytes", bfs_fs_db_bytes(b->fs, &before));
+	for (size_t w = 0; w < writes;) {
+		begin(b);
+		for (unsigned j = 0; j < 64 && w < writes; j++, w++) {
+			enc_write(b, f.fh[(w * 7919) % f.n], ((w / 7) % 8) * 4096ull, 4096);
+			exec_rw(b);
+		}
+		end(b);
+		if (b->seq % 128 == 0) { /* a checkpoint, as the core takes them */
+			check("checkpoint", bfs_fs_checkpoint(b->fs, d));
+			check("keep", bfs_fs_snapshot_keep(b->fs, b->seq));
+			if (!pin)
+				bfs_fs_snapshot_release(b->fs, b->seq);
+		}
+	}
+	check("db bytes", bfs_fs_db_bytes(b->fs, &after));
+	free(f.fh);
+	free(f.dir);
+	fsb_free(b);
+	return (double)(after - before) / (1024.0 * 1024.0);
+}
+
+static void bench_growth(void)
+{
+	size_t nfiles = 2000, writes = 40000;
+	double free_mib = growth_mib(false, nfiles, writes);
+	double pin_mib = growth_mib(true, nfiles, writes);
+	printf("\n== LMDB file growth: %zu WRITE 4K over %zu files of 32 KiB (~63 MiB "
+	       "data) ==\n", writes, nfiles);
+	printf("snapshots released at each checkpoint  %8.1f MiB\n", free_mib);
+	printf("first snapshot pinned throughout       %8.1f MiB (%.1f KiB per write)\n",
+	       pin_mib, pin_mib * 1024.0 / (double)writes);
+	json_num("growth_released_mib", free_mib);
+	json_num("growth_pinned_mib", pin_mib);
+}
+
+int main(int argc, char **argv)
+{
+	size_t max_objects = 1000000;
+	const char *json_path = NULL;
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--max-objects") && i + 1 < argc)
+			max_objects = strtoull(argv[++i], NULL, 10);
+		else if (!strcmp(argv[i], "--dir") && i + 1 < argc)
+			base_dir = argv[++i];
+		else if (!strcmp(argv[i], "--json") && i + 1 < argc)
+			json_path = argv[++i];
+		else {
+			fprintf(stderr, "usage: bfs-fs-bench [--max-objects N] [--dir DIR] "
+					"[--json FILE]\n");
+			return 2;
+		}
+	}
+	if (max_objects < 1000)
+		max_objects = 1000;
+	if (json_path != NULL && (json = fopen(json_path, "w")) == NULL) {
+		perror(json_path);
+		return 1;
+	}
+	bench_ops();
+	bench_checkpoint(max_objects);
+	bench_transfer(max_objects < 100000 ? max_objects : 100000);
+	bench_growth();
+	if (json != NULL) {
+		fprintf(json, "%s}\n", json_first ? "{" : "");
+		fclose(json);
+	}
+	return 0;
+}
