@@ -60,8 +60,10 @@ void send_checkpoint_msgs(struct bft_replica *r, uint32_t to, struct ckpt_slot *
 {
 	uint32_t j;
 
+	/* The peer's own signature too: after a restart it no longer knows
+	 * what it signed, and may need it for 2f+1 (recv_checkpoint.c). */
 	for (j = 0; j < r->cfg.n; j++)
-		if ((s->have >> j & 1) && j != to)
+		if (s->have >> j & 1)
 			send_one(r, to, s, j);
 }
 

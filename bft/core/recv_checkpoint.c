@@ -5,7 +5,9 @@
  * between the watermarks, keeps the last one per replica and slot, and
  * checks whether the checkpoint became stable (checkpoint.c). One beyond
  * the high watermark goes to the far slots: 2f+1 of them certify a state
- * this replica must fetch (state_transfer.c).
+ * this replica must fetch (state_transfer.c). Peers relay a replica's own
+ * earlier signatures back to it, which a restarted replica needs when
+ * only 2f+1 replicas, itself included, signed the others' checkpoint.
  */
 #include <string.h>
 
@@ -17,8 +19,12 @@ void recv_checkpoint(struct bft_replica *r)
 	uint32_t from = r->in.hdr.sender;
 	struct ckpt_slot *s;
 
-	if (from >= r->cfg.n || from == r->cfg.id)
-		return reject(r, "sender is not another replica");
+	if (from >= r->cfg.n)
+		return reject(r, "sender is not a replica");
+	/* Our own signature relayed back: what we signed before a restart
+	 * still counts for a certificate, but never over what we know now. */
+	if (from == r->cfg.id && c->seq <= r->last_cexec)
+		return;
 	if (c->seq % r->cfg.checkpoint_interval)
 		return reject(r, "not a checkpoint sequence number");
 	if (c->seq <= r->h || (c->seq > r->h + r->cfg.log_window && c->seq <= r->cert.seq))
