@@ -88,9 +88,12 @@ static int cmd_init(int argc, char **argv)
 	if (bft_local_cluster_write(&lc, print_diag, &problems) != BFT_OK)
 		return 1;
 	printf("wrote %s/bfs.conf: f = %u, %u replicas on %s ports %u-%u, %u client "
-	       "group(s)\nstart each replica with: bfsd --config %s/bfs.conf --id I\n",
+	       "group(s), nfsproxy NFS port %u, MOUNT port %u\n"
+	       "start it with: bfsctl up --dir %s\n",
 	       lc.dir, lc.f, 3 * lc.f + 1, lc.host, lc.base_port,
-	       lc.base_port + 3 * lc.f, lc.groups, lc.dir);
+	       lc.base_port + 3 * lc.f, lc.groups,
+	       lc.base_port + 3 * lc.f + 1 + 1 + lc.groups + 1,
+	       lc.base_port + 3 * lc.f + 1 + 1 + lc.groups + 2, lc.dir);
 	return 0;
 }
 
