@@ -119,6 +119,7 @@ void start_section(struct parse *p, const struct conf_line *ln)
 		start_named(p, ln, &p->have_cluster, SECT_CLUSTER);
 	} else if (word == 8 && !strncmp(s, "nfsproxy", 8) && !sp) {
 		start_named(p, ln, &p->have_nfsproxy, SECT_NFSPROXY);
+		p->c->has_nfsproxy = true;
 	} else if (word == 7 && !strncmp(s, "replica", 7) && sp) {
 		p->sect = SECT_REPLICA;
 		start_replica(p, ln, arg);
