@@ -2,8 +2,8 @@
  * nfsp_cluster.h — a throw-away local cluster for nfsproxy tests and
  * benchmarks: bfsctl init in a temporary directory, four `bfsd --service
  * fs` replicas and nfsproxy, all children that die with the caller.
- * Header-only (static functions); the caller defines `failures` for
- * it_check.h-style reporting only through return values here.
+ * Header-only (static inline functions); failures are reported through
+ * return values and a line on stderr.
  */
 #ifndef BFS_NFSP_CLUSTER_H
 #define BFS_NFSP_CLUSTER_H
@@ -45,6 +45,8 @@ static inline bool nfspc_init(struct nfsp_cluster *c, const char *bfsctl, uint16
 	snprintf(cdir, sizeof(cdir), "%s/c", c->dir);
 	pid = fork();
 	if (pid == 0) {
+		if (!freopen("/dev/null", "w", stdout))
+			_exit(127);
 		execl(bfsctl, bfsctl, "init", "--dir", cdir, "--base-port", port_s, (char *)NULL);
 		_exit(127);
 	}
