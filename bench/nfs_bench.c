@@ -118,6 +118,17 @@ static CLIENT *connect_to(uint16_t port, u_long prog, u_long vers)
 	return c;
 }
 
+/* clnt_destroy leaves the AUTH we installed. */
+static void destroy(CLIENT *c)
+{
+	if (!c)
+		return;
+	if (c->cl_auth)
+		auth_destroy(c->cl_auth);
+	c->cl_auth = NULL;
+	clnt_destroy(c);
+}
+
 static bool call(CLIENT *c, u_long proc, xdrproc_t xa, void *a, xdrproc_t xr, void *r,
 		 size_t rsize)
 {
@@ -263,7 +274,7 @@ static bool mount_root(struct target *t)
 		memcpy(t->root.b, r.mountres3_u.mountinfo.fhandle.fhandle3_val, t->root.len);
 		xdr_free((xdrproc_t)xdr_mountres3, (char *)&r);
 	}
-	clnt_destroy(m);
+	destroy(m);
 	return ok;
 }
 
@@ -319,7 +330,7 @@ static bool prepare(struct target *t)
 	w.wfile = t->data;
 	for (off = 0; ok && off < FILE_BYTES; off += sizeof(buf32k))
 		ok = do_write(&w, sizeof(buf32k));
-	clnt_destroy(c);
+	destroy(c);
 	return ok;
 }
 
@@ -620,6 +631,6 @@ int main(int argc, char **argv)
 	for (k = 0; k < 2; k++)
 		for (i = 0; i < opt_clients; i++)
 			if (workers[k][i].c)
-				clnt_destroy(workers[k][i].c);
+				destroy(workers[k][i].c);
 	return 0;
 }

@@ -106,6 +106,17 @@ static CLIENT *client(const char *src, bool udp, uint16_t port, u_long prog, u_l
 	return c;
 }
 
+/* clnt_destroy leaves the AUTH we installed. */
+static void destroy(CLIENT *c)
+{
+	if (!c)
+		return;
+	if (c->cl_auth)
+		auth_destroy(c->cl_auth);
+	c->cl_auth = NULL;
+	clnt_destroy(c);
+}
+
 static enum clnt_stat call(CLIENT *c, u_long proc, xdrproc_t xa, void *a, xdrproc_t xr,
 			   void *r, size_t rsize)
 {
@@ -463,12 +474,12 @@ static void rpc_errors(CLIENT *c)
 		clnt_geterr(v4, &e);
 		CHECK(e.re_vers.low == 2 && e.re_vers.high == 3, "PROG_MISMATCH %lu..%lu",
 		      (unsigned long)e.re_vers.low, (unsigned long)e.re_vers.high);
-		clnt_destroy(v4);
+		destroy(v4);
 	}
 	if (other) {
 		CHECK(call(other, 0, (xdrproc_t)bfs_xdr_void, NULL, (xdrproc_t)bfs_xdr_void, NULL, 0) ==
 		      RPC_PROGUNAVAIL, "program 100099 is not PROG_UNAVAIL");
-		clnt_destroy(other);
+		destroy(other);
 	}
 }
 
@@ -715,8 +726,8 @@ static void read_only(struct fh *root)
 		      "ACCESS on a read-only export grants MODIFY");
 		FREE3(ACCESS, ar);
 	}
-	clnt_destroy(m);
-	clnt_destroy(c);
+	destroy(m);
+	destroy(c);
 }
 
 static void on_alarm(int signo)
@@ -771,11 +782,11 @@ static void scenario(void)
 	raw_tests(&root);
 	if (mkdir3(c, &root, "pub", NFS3_OK, &pub))
 		read_only(&root);
-	clnt_destroy(m);
-	clnt_destroy(m1);
-	clnt_destroy(c);
-	clnt_destroy(u);
-	clnt_destroy(c2);
+	destroy(m);
+	destroy(m1);
+	destroy(c);
+	destroy(u);
+	destroy(c2);
 }
 
 int main(int argc, char **argv)
