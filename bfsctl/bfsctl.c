@@ -1,7 +1,9 @@
 /*
  * bfsctl.c — the operations tool: `bfsctl init` writes a ready-to-run local
- * cluster, `bfsctl config check` validates a configuration naming the line
- * of every problem, `bfsctl keygen` writes one key pair (doc/config.md).
+ * cluster, `bfsctl up` / `down` start and stop it (cluster.c), `bfsctl
+ * config check` validates a configuration (including its [nfsproxy]
+ * section) naming the line of every problem, `bfsctl keygen` writes one key
+ * pair (doc/config.md).
  *
  * Must never overwrite an existing key or configuration file, and exits
  * non-zero with a sentence on stderr for every failure.
@@ -12,18 +14,25 @@
 
 #include "bft/config.h"
 #include "bft/error.h"
+#include "cluster.h"
+#include "nfsp/conf.h"
 
 static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: bfsctl init --dir DIR [--f F] [--base-port P] [--clients N]\n"
 		"                   [--ids-per-client M] [--host ADDR]\n"
+		"       bfsctl up --dir DIR [--bfsd PATH] [--nfsproxy PATH]\n"
+		"       bfsctl down --dir DIR\n"
 		"       bfsctl config check FILE\n"
 		"       bfsctl keygen --private FILE --public FILE [--name TEXT]\n"
 		"\n"
 		"init writes DIR/bfs.conf and DIR/keys/: replicas on ADDR (127.0.0.1)\n"
 		"ports P.. (7000), the unreplicated server on the next port, then N\n"
-		"client groups (1) of M logical client ids each (64).\n");
+		"client groups (1) of M logical client ids each (64), then nfsproxy's own\n"
+		"client group, NFS port and MOUNT port.\n"
+		"up starts DIR's replicas (bfsd --service fs) and nfsproxy, detached, with\n"
+		"pid files and logs in DIR/run/; down stops them.\n");
 }
 
 static void print_diag(void *data, const char *msg)
@@ -88,9 +97,12 @@ static int cmd_init(int argc, char **argv)
 	if (bft_local_cluster_write(&lc, print_diag, &problems) != BFT_OK)
 		return 1;
 	printf("wrote %s/bfs.conf: f = %u, %u replicas on %s ports %u-%u, %u client "
-	       "group(s)\nstart each replica with: bfsd --config %s/bfs.conf --id I\n",
+	       "group(s), nfsproxy NFS port %u, MOUNT port %u\n"
+	       "start it with: bfsctl up --dir %s\n",
 	       lc.dir, lc.f, 3 * lc.f + 1, lc.host, lc.base_port,
-	       lc.base_port + 3 * lc.f, lc.groups, lc.dir);
+	       lc.base_port + 3 * lc.f, lc.groups,
+	       lc.base_port + 3 * lc.f + 1 + 1 + lc.groups + 1,
+	       lc.base_port + 3 * lc.f + 1 + 1 + lc.groups + 2, lc.dir);
 	return 0;
 }
 
@@ -103,15 +115,48 @@ static int cmd_config_check(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
+	struct nfsp_conf nc;
+
 	if (bft_config_load(argv[1], print_diag, &problems, &c) != BFT_OK) {
 		fprintf(stderr, "%s: %u problem(s)\n", argv[1], problems ? problems : 1);
+		return 1;
+	}
+	if (c->has_nfsproxy && nfsp_conf_load(c, print_diag, &problems, &nc) != BFT_OK) {
+		fprintf(stderr, "%s: %u problem(s)\n", argv[1], problems);
+		bft_config_free(c);
 		return 1;
 	}
 	printf("%s: OK: f = %u, %u replicas, %u client ids in %u group(s), K = %u, "
 	       "L = %u, durability %s\n", argv[1], c->f, c->n, c->n_clients, c->n_groups,
 	       c->checkpoint_interval, c->log_window, bft_durability_name(c->durability));
+	if (c->has_nfsproxy)
+		printf("%s: nfsproxy: client %u, NFS port %u, MOUNT port %u on %s, %u export(s)\n",
+		       argv[1], nc.client_id, nc.nfs_port, nc.mount_port, nc.listen, nc.n_exports);
 	bft_config_free(c);
 	return 0;
+}
+
+/* up|down --dir DIR [--bfsd PATH] [--nfsproxy PATH] */
+static int cmd_cluster(bool up, int argc, char **argv)
+{
+	const char *dir = NULL, *bfsd = NULL, *nfsproxy = NULL;
+	int i;
+
+	for (i = 0; i + 1 < argc; i += 2) {
+		if (!strcmp(argv[i], "--dir"))
+			dir = argv[i + 1];
+		else if (up && !strcmp(argv[i], "--bfsd"))
+			bfsd = argv[i + 1];
+		else if (up && !strcmp(argv[i], "--nfsproxy"))
+			nfsproxy = argv[i + 1];
+		else
+			break;
+	}
+	if (!dir || i != argc) {
+		usage(stderr);
+		return 2;
+	}
+	return up ? cluster_up(dir, bfsd, nfsproxy) : cluster_down(dir);
 }
 
 static int cmd_keygen(int argc, char **argv)
@@ -149,6 +194,8 @@ int main(int argc, char **argv)
 		return cmd_init(argc - 2, argv + 2);
 	if (argc >= 2 && !strcmp(argv[1], "config"))
 		return cmd_config_check(argc - 2, argv + 2);
+	if (argc >= 2 && (!strcmp(argv[1], "up") || !strcmp(argv[1], "down")))
+		return cmd_cluster(!strcmp(argv[1], "up"), argc - 2, argv + 2);
 	if (argc >= 2 && !strcmp(argv[1], "keygen"))
 		return cmd_keygen(argc - 2, argv + 2);
 	if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "help"))) {

@@ -1,5 +1,6 @@
 /*
- * procs.c — starting and stopping local bfsd processes (procs.h).
+ * procs.c — starting and stopping local bfsd and nfsproxy processes
+ * (procs.h).
  *
  * Must never leave a child running after its parent dies, and never wait
  * unboundedly for a child.
@@ -22,12 +23,12 @@
 
 #define PROCS_MAX_ARGS 32
 
-static void exec_child(const char *bfsd, const char *const *argv, pid_t parent)
+static void exec_child(const char *prog, const char *const *argv, pid_t parent)
 {
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
 		_exit(127);
-	execv(bfsd, (char *const *)argv);
-	fprintf(stderr, "cannot run %s: %s\n", bfsd, strerror(errno));
+	execv(prog, (char *const *)argv);
+	fprintf(stderr, "cannot run %s: %s\n", prog, strerror(errno));
 	_exit(127);
 }
 
@@ -41,17 +42,47 @@ static bool wait_ready(int fd, int timeout_ms)
 	return read(fd, buf, sizeof(buf)) > 0;
 }
 
-pid_t procs_start_bfsd(const char *bfsd, const char *config, uint32_t id,
-		       bool unreplicated, const char *log_path, const char *const *extra)
+/* Run argv (argv[ready_slot] receives the --ready-fd number) as a child
+ * that dies with us; wait up to 5 s for its ready line. */
+static pid_t start_ready(const char **argv, int ready_slot, const char *what,
+			 const char *log_path)
 {
-	const char *argv[PROCS_MAX_ARGS];
-	char id_s[16], fd_s[16];
-	int fds[2], n = 0, i;
+	char fd_s[16];
+	int fds[2];
 	pid_t parent = getpid(), pid;
 
 	if (pipe2(fds, O_CLOEXEC) < 0)
 		return -1;
+	argv[ready_slot] = fd_s;
+	pid = fork();
+	if (pid == 0) {
+		int w = dup(fds[1]); /* without O_CLOEXEC: inherited by the program */
+
+		snprintf(fd_s, sizeof(fd_s), "%d", w);
+		exec_child(argv[0], argv, parent);
+	}
+	close(fds[1]);
+	if (pid < 0 || !wait_ready(fds[0], 5000)) {
+		fprintf(stderr, "%s did not become ready; see %s\n", what, log_path);
+		close(fds[0]);
+		if (pid > 0)
+			procs_kill(pid);
+		return -1;
+	}
+	close(fds[0]);
+	return pid;
+}
+
+pid_t procs_start_bfsd(const char *bfsd, const char *config, uint32_t id,
+		       bool unreplicated, const char *log_path, const char *const *extra)
+{
+	const char *argv[PROCS_MAX_ARGS];
+	char id_s[16], what[64];
+	int n = 0, i, slot;
+
 	snprintf(id_s, sizeof(id_s), "%u", id);
+	snprintf(what, sizeof(what), "bfsd %s (id %u)", unreplicated ? "--unreplicated"
+		 : "replica", id);
 	argv[n++] = bfsd;
 	argv[n++] = "--config";
 	argv[n++] = config;
@@ -62,28 +93,31 @@ pid_t procs_start_bfsd(const char *bfsd, const char *config, uint32_t id,
 	argv[n++] = "--log";
 	argv[n++] = log_path;
 	argv[n++] = "--ready-fd";
-	argv[n++] = fd_s;
+	slot = n++;
 	for (i = 0; extra && extra[i] && n < PROCS_MAX_ARGS - 1; i++)
 		argv[n++] = extra[i];
 	argv[n] = NULL;
-	pid = fork();
-	if (pid == 0) {
-		int w = dup(fds[1]); /* without O_CLOEXEC: inherited by bfsd */
+	return start_ready(argv, slot, what, log_path);
+}
 
-		snprintf(fd_s, sizeof(fd_s), "%d", w);
-		exec_child(bfsd, argv, parent);
-	}
-	close(fds[1]);
-	if (pid < 0 || !wait_ready(fds[0], 5000)) {
-		fprintf(stderr, "bfsd %s (id %u) did not become ready; see %s\n",
-			unreplicated ? "--unreplicated" : "replica", id, log_path);
-		close(fds[0]);
-		if (pid > 0)
-			procs_kill(pid);
-		return -1;
-	}
-	close(fds[0]);
-	return pid;
+pid_t procs_start_nfsproxy(const char *nfsproxy, const char *config, const char *log_path,
+			   const char *const *extra)
+{
+	const char *argv[PROCS_MAX_ARGS];
+	int n = 0, i, slot;
+
+	argv[n++] = nfsproxy;
+	argv[n++] = "--config";
+	argv[n++] = config;
+	argv[n++] = "--foreground";
+	argv[n++] = "--log";
+	argv[n++] = log_path;
+	argv[n++] = "--ready-fd";
+	slot = n++;
+	for (i = 0; extra && extra[i] && n < PROCS_MAX_ARGS - 1; i++)
+		argv[n++] = extra[i];
+	argv[n] = NULL;
+	return start_ready(argv, slot, "nfsproxy", log_path);
 }
 
 void procs_kill(pid_t pid)

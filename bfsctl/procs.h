@@ -20,6 +20,11 @@
 pid_t procs_start_bfsd(const char *bfsd, const char *config, uint32_t id,
 		       bool unreplicated, const char *log_path, const char *const *extra);
 
+/* Start `nfsproxy --config config --foreground --log log_path --ready-fd N
+ * [extra...]` and wait up to 5 s for it to serve. Returns the pid or -1. */
+pid_t procs_start_nfsproxy(const char *nfsproxy, const char *config, const char *log_path,
+			   const char *const *extra);
+
 /* SIGTERM, wait up to timeout_ms, then SIGKILL; reaps the child. Returns
  * true if it exited cleanly (status 0) on SIGTERM. pid <= 0 is a no-op. */
 bool procs_stop(pid_t pid, int timeout_ms);

@@ -119,6 +119,7 @@ void start_section(struct parse *p, const struct conf_line *ln)
 		start_named(p, ln, &p->have_cluster, SECT_CLUSTER);
 	} else if (word == 8 && !strncmp(s, "nfsproxy", 8) && !sp) {
 		start_named(p, ln, &p->have_nfsproxy, SECT_NFSPROXY);
+		p->c->has_nfsproxy = true;
 	} else if (word == 2 && !strncmp(s, "fs", 2) && !sp) {
 		start_named(p, ln, &p->have_fs, SECT_FS);
 	} else if (word == 7 && !strncmp(s, "replica", 7) && sp) {

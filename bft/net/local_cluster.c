@@ -1,7 +1,9 @@
 /*
  * local_cluster.c — write a ready-to-run local cluster (bfsctl init): a
  * commented bfs.conf and one key pair per replica and per client group,
- * loopback addresses on consecutive ports (doc/config.md).
+ * loopback addresses on consecutive ports (doc/config.md), and the
+ * [nfsproxy] section with a client group of its own, its NFS and MOUNT
+ * ports and one export of "/" to the loopback (or --host) clients.
  *
  * Must never overwrite an existing configuration or key file, and never
  * write a private key with a mode other than 0600.
@@ -91,6 +93,30 @@ static void write_fs(FILE *f)
 		(unsigned long long)fs.fsid, (unsigned long long)(fs.max_bytes >> 30),
 		(unsigned long long)fs.max_files, (unsigned long long)(fs.max_file_size >> 40),
 		fs.anon_uid, fs.anon_gid);
+/* The NFS relay: its own client group (ids after the others), then the
+ * NFS and MOUNT ports, at ports port, port+1, port+2. */
+static void write_nfsproxy(FILE *f, const struct bft_local_cluster *lc, uint32_t n,
+			   uint32_t port)
+{
+	uint32_t first = n + lc->groups * lc->ids_per_group;
+	bool loopback = !strncmp(lc->host, "127.", 4) || !strcmp(lc->host, "::1");
+	char addr[BFT_ADDR_STRLEN];
+
+	host_port(lc, port, addr, sizeof(addr));
+	fprintf(f, "# nfsproxy's own client process (never shared with another program).\n"
+		"[clients %u-%u]\naddress = %s\npublic_key = keys/nfsproxy.pub\n\n",
+		first, first + lc->ids_per_group - 1, addr);
+	fprintf(f, "# The NFS relay (doc/config.md): nfsproxy --config THIS_FILE, or bfsctl up.\n"
+		"[nfsproxy]\n"
+		"client = %u                 # its BFT client ids: the group above\n"
+		"listen = %s\n"
+		"nfs_port = %u               # NFS v3 and v2, TCP and UDP\n"
+		"mount_port = %u             # MOUNT v3 and v1, TCP and UDP\n"
+		"rpcbind = auto               # register if rpcbind runs\n"
+		"# export_N = PATH [clients=NET,...] [rw|ro] [root_squash|no_root_squash|"
+		"all_squash]\n#            [anon_uid=N] [anon_gid=N]\n"
+		"export_1 = / clients=%s rw no_root_squash\n",
+		first, lc->host, port + 1, port + 2, loopback ? "127.0.0.0/8,::1" : lc->host);
 }
 
 static int write_config(const struct bft_local_cluster *lc, struct conf_diag *d,
@@ -124,7 +150,7 @@ static int write_config(const struct bft_local_cluster *lc, struct conf_diag *d,
 			first, first + lc->ids_per_group - 1, first,
 			first + lc->ids_per_group - 1, addr, i);
 	}
-	fprintf(f, "[nfsproxy]\n# Settings of the NFS relay (defined by its own issue).\n");
+	write_nfsproxy(f, lc, n, port);
 	err = fclose(f) ? -errno : BFT_OK;
 	if (err)
 		conf_error(d, 0, "cannot write: %s", strerror(-err));
@@ -140,8 +166,8 @@ int bft_local_cluster_write(const struct bft_local_cluster *lc, bft_diag_fn diag
 	int err;
 
 	if (lc->f < 1 || n > BFT_MAX_REPLICAS || !lc->groups || !lc->ids_per_group ||
-	    (uint64_t)lc->groups * lc->ids_per_group > BFT_CONFIG_MAX_CLIENTS ||
-	    (uint32_t)lc->base_port + n + 1 + lc->groups > 65535 || !lc->base_port ||
+	    (uint64_t)(lc->groups + 1) * lc->ids_per_group > BFT_CONFIG_MAX_CLIENTS ||
+	    (uint32_t)lc->base_port + n + 4 + lc->groups > 65535 || !lc->base_port ||
 	    strlen(lc->dir) > BFT_CONFIG_PATH_MAX - 64) {
 		conf_error(&d, 0, "invalid cluster shape (f >= 1, 3f+1 <= %u, clients >= 1, "
 			   "ports within 1..65535)", BFT_MAX_REPLICAS);
@@ -160,6 +186,8 @@ int bft_local_cluster_write(const struct bft_local_cluster *lc, bft_diag_fn diag
 			 rep ? i : i - n);
 		err = write_keys(lc, &d, name, who);
 	}
+	if (!err)
+		err = write_keys(lc, &d, "nfsproxy", "nfsproxy's client group");
 	if (err)
 		return err;
 	snprintf(path, sizeof(path), "%s/bfs.conf", lc->dir);

@@ -216,6 +216,20 @@ void bft_loop_del_fd(struct bft_loop *l, int fd)
 	}
 }
 
+int bft_loop_mod_fd(struct bft_loop *l, int fd, uint32_t events)
+{
+	struct fd_reg *r;
+
+	for (r = l->regs; r; r = r->next) {
+		struct epoll_event ev = { .events = events, .data.ptr = r };
+
+		if (r->fd != fd)
+			continue;
+		return epoll_ctl(l->epfd, EPOLL_CTL_MOD, fd, &ev) < 0 ? -errno : BFT_OK;
+	}
+	return BFT_E_INVAL;
+}
+
 static void free_list(struct fd_reg *r)
 {
 	while (r) {

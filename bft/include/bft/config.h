@@ -100,6 +100,7 @@ struct bft_config {
 	struct bft_cfg_node replicas[BFT_MAX_REPLICAS];
 	struct bft_cfg_node *groups;        /* n_groups, sorted by first_id */
 	uint32_t n_groups;
+	bool has_nfsproxy;                  /* the file has an [nfsproxy] section */
 	struct bft_cfg_extra nfsproxy[BFT_CONFIG_MAX_EXTRA];
 	uint32_t n_nfsproxy;
 	struct bft_cfg_fs fs;               /* [fs], defaults if absent */

@@ -57,6 +57,9 @@ void bft_loop_free(struct bft_loop *l);
 int bft_loop_add_fd(struct bft_loop *l, int fd, uint32_t events, bft_loop_fd_fn fn,
 		    void *data);
 void bft_loop_del_fd(struct bft_loop *l, int fd);
+/* Change the events watched on a registered fd (0: none for now, e.g. a
+ * connection that must not be read while its queue is full). */
+int bft_loop_mod_fd(struct bft_loop *l, int fd, uint32_t events);
 
 void bft_loop_timer_init(struct bft_loop_timer *t, bft_loop_fn fn, void *data);
 /* Arm t to fire once after ms milliseconds (re-arming replaces the
