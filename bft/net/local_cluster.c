@@ -93,6 +93,8 @@ static void write_fs(FILE *f)
 		(unsigned long long)fs.fsid, (unsigned long long)(fs.max_bytes >> 30),
 		(unsigned long long)fs.max_files, (unsigned long long)(fs.max_file_size >> 40),
 		fs.anon_uid, fs.anon_gid);
+}
+
 /* The NFS relay: its own client group (ids after the others), then the
  * NFS and MOUNT ports, at ports port, port+1, port+2. */
 static void write_nfsproxy(FILE *f, const struct bft_local_cluster *lc, uint32_t n,
