@@ -191,13 +191,17 @@ int cluster_up(const char *dir, const char *bfsd_path, const char *nfsproxy_path
 
 		snprintf(log, sizeof(log), "%s/nfsproxy.log", run);
 		ok = up_one(run, "nfsproxy", argv, 7, "nfsproxy");
+		/* A wildcard listen address is reached through loopback. */
+		const char *host = !strcmp(nc.listen, "0.0.0.0") ? "127.0.0.1" :
+				   !strcmp(nc.listen, "::") ? "[::1]" : nc.listen;
+
 		if (ok)
 			printf("\nNFS: nfs-ls 'nfs://%s/?nfsport=%u&mountport=%u'\n"
 			       "     nfs-cp FILE 'nfs://%s//FILE?nfsport=%u&mountport=%u'\n"
 			       "     mount -t nfs -o vers=3,proto=tcp,port=%u,mountport=%u,"
 			       "mountproto=tcp,nolock %s:/ DIR\n",
-			       nc.listen, nc.nfs_port, nc.mount_port, nc.listen, nc.nfs_port,
-			       nc.mount_port, nc.nfs_port, nc.mount_port, nc.listen);
+			       host, nc.nfs_port, nc.mount_port, host, nc.nfs_port,
+			       nc.mount_port, nc.nfs_port, nc.mount_port, host);
 	}
 	bft_config_free(c);
 	return ok ? 0 : 1;
