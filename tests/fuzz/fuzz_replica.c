@@ -701,6 +701,9 @@ static void process_call(const struct mock_call *c)
 			g.n_ckpt++;
 		break;
 	}
+	case MOCK_LEAF_PUT:
+	case MOCK_XFER_END:
+		break;
 	}
 }
 
