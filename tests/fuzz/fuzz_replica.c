@@ -17,7 +17,16 @@
  *   corrupted); firing an armed timer; moving the clocks; replaying (and
  *   mutating) an earlier datagram; a normal-case macro (requests,
  *   pre-prepare, prepares, commits); votes for every batch of the view (what
- *   a NEW-VIEW re-proposed); and message types the replica ignores.
+ *   a NEW-VIEW re-proposed); message types the replica ignores; and state
+ *   transfer (TOCS '02 §5.3.2): made-up states certified by 2f+1 (or fewer,
+ *   or badly) signed CHECKPOINTs far beyond, inside or at the replica's
+ *   window, answers to the replica's FETCHes (right, or with a flipped
+ *   digest or byte, a wrong count, numbering, offset or total, another
+ *   state's, another checkpoint's, from a replica not asked), serving every
+ *   FETCH right, and FETCHes to the replica.
+ * The service is the counter service with the partition tree of
+ * tests/unit/mock_tree.h (fanout 4, depth 2, snapshots), or without state
+ * transfer when the extension byte's fail kind is 7.
  * Fields come from small sets around the replica's state (view, watermarks,
  * last executed) and digests from a pool holding the batches built so far
  * and those the replica proposed, so inputs collide with real state.
@@ -47,6 +56,16 @@
  *     VIEW-CHANGE passes the checks correct peers apply (checkpoint proof,
  *     P/Q ranges); its NEW-VIEW follows from the VIEW-CHANGEs it names by
  *     the independent implementation of TOCS '02 §4.5.3 below;
+ *   - state transfer: every CHECKPOINT signature delivered to the replica
+ *     (alone or in a VIEW-CHANGE's proof) or sent by it is recorded; it
+ *     sends FETCH only for a checkpoint 2f+1 replicas signed, to the
+ *     replier it names; it puts only valid leaves whose digest is the leaf's
+ *     in a state whose root 2f+1 replicas signed, with no batch open;
+ *     transfer_end yields a certified digest and the checkpoint it installs
+ *     (trace TRANSFERRED) is certified; META-DATA and DATA it sends equal
+ *     its service's snapshot of that checkpoint, and a root it serves hashes
+ *     to the digest it signed; after a transfer the model of the service
+ *     (last batch, time, client timestamps, cached replies) is the state's;
  *   - only timers STATUS and VIEW_CHANGE are armed, and the replica never
  *     halts while the service works; when the script makes one kind of
  *     service call fail, the replica makes no service call after the
