@@ -5,7 +5,8 @@
  * between the watermarks, keeps the last one per replica and slot, and
  * checks whether the checkpoint became stable (checkpoint.c). One beyond
  * the high watermark goes to the far slots: 2f+1 of them certify a state
- * this replica must fetch (state_transfer.c).
+ * this replica must fetch (state_transfer.c). A checkpoint whose window
+ * would not fit in 64 bits is rejected: no correct replica reaches it.
  */
 #include <string.h>
 
@@ -21,6 +22,8 @@ void recv_checkpoint(struct bft_replica *r)
 		return reject(r, "sender is not another replica");
 	if (c->seq % r->cfg.checkpoint_interval)
 		return reject(r, "not a checkpoint sequence number");
+	if (c->seq > UINT64_MAX - 2 * (uint64_t)r->cfg.log_window)
+		return reject(r, "sequence number too close to 2^64"); /* as VIEW-CHANGE */
 	if (c->seq <= r->h || (c->seq > r->h + r->cfg.log_window && c->seq <= r->cert.seq))
 		return;
 	if (!verify_sig(r, &r->in))

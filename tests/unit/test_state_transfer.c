@@ -892,6 +892,22 @@ START_TEST(uncertified_window_checkpoint_ignored)
 }
 END_TEST
 
+/* Regression (fuzz_replica, regress-far-checkpoint-wraps): a certificate
+ * for a checkpoint just below 2^64, whose window wraps, made install()
+ * dereference a NULL checkpoint slot. No correct replica reaches it. */
+START_TEST(checkpoint_near_2_64_ignored)
+{
+	static const uint8_t zero[BFT_DIGEST_LEN];
+
+	fetch_setup(0);
+	for (uint32_t j = 0; j < MOCK_N; j++)
+		if (j != 1)
+			deliver_ckpt(j, UINT64_MAX - 3, zero); /* a multiple of K = 4 */
+	assert_no_transfer();
+	ck_assert_uint_eq(mock_trace_count(&fx.nd.io, BFT_TRACE_REJECTED, BFT_MSG_CHECKPOINT), 3);
+}
+END_TEST
+
 START_TEST(corrupt_state_repaired)
 {
 	struct mock_state good;
@@ -950,7 +966,7 @@ int main(void)
 		invalid_leaf_bytes_rotate_replier, answer_from_unasked_replica_ignored,
 		silence_resends_to_another_replier, higher_certificate_retargets,
 		uncertified_far_checkpoint_ignored, uncertified_window_checkpoint_ignored,
-		corrupt_state_repaired, NULL,
+		checkpoint_near_2_64_ignored, corrupt_state_repaired, NULL,
 	};
 	const struct fixture_tcase tc[] = {
 		{ "serve", st_setup, st_teardown, 60, serve_tests },
