@@ -216,8 +216,8 @@ void rollback_tentative(struct bft_replica *r)
 	uint32_t i;
 	int err;
 
-	if (!seq)
-		return;
+	if (!seq || r->halted)
+		return; /* a halted replica makes no more service calls */
 	err = r->svc->batch_abort(r->svc->data, seq);
 	if (err)
 		return halt(r, "batch_abort", err);

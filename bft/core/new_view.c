@@ -295,8 +295,9 @@ static void add_proof(struct bft_replica *r, struct ckpt_slot *s, uint64_t start
 
 		if (!r->nv_set[j].raw ||
 		    bft_msg_decode(r->nv_set[j].raw, r->nv_set[j].len, r->cfg.n, &r->aux) ||
-		    r->aux.u.view_change.stable_seq != start)
-			continue;
+		    r->aux.u.view_change.stable_seq != start ||
+		    memcmp(r->aux.u.view_change.stable_digest, d, BFT_DIGEST_LEN))
+			continue; /* its proof is of another state */
 		vc = &r->aux.u.view_change;
 		for (k = 0; k < vc->n_cp; k++) {
 			uint32_t who;

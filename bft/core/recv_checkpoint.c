@@ -7,7 +7,9 @@
  * the high watermark goes to the far slots: 2f+1 of them certify a state
  * this replica must fetch (state_transfer.c). Peers relay a replica's own
  * earlier signatures back to it, which a restarted replica needs when
- * only 2f+1 replicas, itself included, signed the others' checkpoint.
+ * only 2f+1 replicas, itself included, signed the others' checkpoint. A
+ * checkpoint whose window would not fit in 64 bits is rejected: no correct
+ * replica reaches it.
  */
 #include <string.h>
 
@@ -27,6 +29,8 @@ void recv_checkpoint(struct bft_replica *r)
 		return;
 	if (c->seq % r->cfg.checkpoint_interval)
 		return reject(r, "not a checkpoint sequence number");
+	if (c->seq > UINT64_MAX - 2 * (uint64_t)r->cfg.log_window)
+		return reject(r, "sequence number too close to 2^64"); /* as VIEW-CHANGE */
 	if (c->seq <= r->h || (c->seq > r->h + r->cfg.log_window && c->seq <= r->cert.seq))
 		return;
 	if (!verify_sig(r, &r->in))

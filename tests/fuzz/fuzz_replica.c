@@ -17,7 +17,16 @@
  *   corrupted); firing an armed timer; moving the clocks; replaying (and
  *   mutating) an earlier datagram; a normal-case macro (requests,
  *   pre-prepare, prepares, commits); votes for every batch of the view (what
- *   a NEW-VIEW re-proposed); and message types the replica ignores.
+ *   a NEW-VIEW re-proposed); message types the replica ignores; and state
+ *   transfer (TOCS '02 §5.3.2): made-up states certified by 2f+1 (or fewer,
+ *   or badly) signed CHECKPOINTs far beyond, inside or at the replica's
+ *   window, answers to the replica's FETCHes (right, or with a flipped
+ *   digest or byte, a wrong count, numbering, offset or total, another
+ *   state's, another checkpoint's, from a replica not asked), serving every
+ *   FETCH right, and FETCHes to the replica.
+ * The service is the counter service with the partition tree of
+ * tests/unit/mock_tree.h (fanout 4, depth 2, snapshots), or without state
+ * transfer when the extension byte's fail kind is 7.
  * Fields come from small sets around the replica's state (view, watermarks,
  * last executed) and digests from a pool holding the batches built so far
  * and those the replica proposed, so inputs collide with real state.
@@ -47,6 +56,16 @@
  *     VIEW-CHANGE passes the checks correct peers apply (checkpoint proof,
  *     P/Q ranges); its NEW-VIEW follows from the VIEW-CHANGEs it names by
  *     the independent implementation of TOCS '02 §4.5.3 below;
+ *   - state transfer: every CHECKPOINT signature delivered to the replica
+ *     (alone or in a VIEW-CHANGE's proof) or sent by it is recorded; it
+ *     sends FETCH only for a checkpoint 2f+1 replicas signed, to the
+ *     replier it names; it puts only valid leaves whose digest is the leaf's
+ *     in a state whose root 2f+1 replicas signed, with no batch open;
+ *     transfer_end yields a certified digest and the checkpoint it installs
+ *     (trace TRANSFERRED) is certified; META-DATA and DATA it sends equal
+ *     its service's snapshot of that checkpoint, and a root it serves hashes
+ *     to the digest it signed; after a transfer the model of the service
+ *     (last batch, time, client timestamps, cached replies) is the state's;
  *   - only timers STATUS and VIEW_CHANGE are armed, and the replica never
  *     halts while the service works; when the script makes one kind of
  *     service call fail, the replica makes no service call after the
@@ -74,6 +93,7 @@
 #include "bft/replica.h"
 #include "fuzz.h"
 #include "mock_io.h"
+#include "mock_tree.h"
 
 #define N MOCK_N
 #define F MOCK_F
@@ -97,6 +117,10 @@
 #define N_EXREC 4u
 #define MAX_PQ 24u
 #define MAX_NO 64u
+#define N_CLAIM 256u
+#define N_KNOWN 24u
+#define N_FQ 16u
+#define MAX_SERVE 64u
 
 static const uint8_t zero_digest[BFT_DIGEST_LEN];
 
@@ -271,6 +295,31 @@ struct exrec {
 	uint64_t ts, seq, counter;
 	uint32_t op_len;
 	uint8_t op[MOCK_OP_KEEP];
+	bool xfer;          /* the reply a state transfer installed: res */
+	uint32_t res_len;
+	uint8_t res[8 + MOCK_OP_KEEP];
+};
+
+/* Replicas that signed CHECKPOINT (seq, d) in a message delivered to the
+ * replica, or the replica itself (state transfer invariants). */
+struct claim {
+	uint64_t seq;
+	uint8_t d[BFT_DIGEST_LEN];
+	uint64_t signers;
+};
+
+/* A state whose tree the fuzzer knows: it made it up for others to
+ * certify, or it is one of the replica's own checkpoints. */
+struct known {
+	struct mock_state st;
+	uint8_t root[BFT_DIGEST_LEN];
+	uint8_t leaf[MOCK_TREE_LEAVES][BFT_DIGEST_LEN];
+};
+
+/* A FETCH the replica sent and the fuzzer has not answered. */
+struct fq_ent {
+	uint32_t to, level;
+	uint64_t index, offset, seq;
 };
 
 struct run {
@@ -329,6 +378,17 @@ struct run {
 	uint64_t max_pp_seq; /* highest seq the fuzzer pre-prepared in the view */
 	uint64_t max_pp_view;
 
+	/* state transfer (tree mode: the service is mock_tree.h's) */
+	bool tree_mode;
+	struct mock_tree tree;
+	uint32_t n_claim, claim_next;
+	uint32_t n_known, known_next;
+	int last_remote; /* index in known of the last made-up state, -1 */
+	uint32_t known_remote; /* bitmap of known[] entries that are remote */
+	struct fq_ent fq[N_FQ];
+	uint32_t fq_head, fq_len;
+	bool transferred_now;
+
 	/* statistics for the verbose trace */
 	unsigned sent_total;
 };
@@ -337,6 +397,9 @@ static struct run g;
 static struct pkt replay_pool[N_REPLAY];
 static struct reqrec req_pool[N_REQ];
 static struct vcrec vc_pool[N_VC];
+static struct claim claims[N_CLAIM];
+static struct known known[N_KNOWN];
+static uint8_t leafbuf[MOCK_LEAF_MAX];
 static uint8_t out[BFT_MAX_MSG];
 static struct bft_msg msg;
 static struct bft_pre_prepare pp;
@@ -576,6 +639,255 @@ static void corrupt(uint8_t *buf, size_t len, unsigned mode)
 	buf[at] ^= 0x5a;
 }
 
+/* ---- state transfer: certificates and known trees ----
+ *
+ * The fuzzer holds every other replica's key, so it can certify any state
+ * (more than f faulty); what must hold regardless is local: the replica
+ * fetches, installs and puts only what 2f+1 valid signatures it received
+ * certify. claims[] records every CHECKPOINT signature delivered to it
+ * (alone or as a VIEW-CHANGE's proof) or sent by it; known[] the states
+ * whose trees the fuzzer can serve and check leaves against. */
+
+static void claim_add(uint32_t who, uint64_t seq, const uint8_t d[BFT_DIGEST_LEN])
+{
+	struct claim *c;
+
+	if (who >= N)
+		return;
+	for (uint32_t k = 0; k < g.n_claim; k++)
+		if (claims[k].seq == seq && !memcmp(claims[k].d, d, BFT_DIGEST_LEN)) {
+			claims[k].signers |= 1ull << who;
+			return;
+		}
+	if (g.n_claim == N_CLAIM)
+		return; /* cannot happen within MAX_STEPS steps */
+	c = &claims[g.n_claim++];
+	c->seq = seq;
+	memcpy(c->d, d, BFT_DIGEST_LEN);
+	c->signers = 1ull << who;
+}
+
+/* Whether 2f+1 replicas signed (seq, d) (d NULL: some digest). */
+static bool certified(uint64_t seq, const uint8_t *d)
+{
+	for (uint32_t k = 0; k < g.n_claim; k++)
+		if (claims[k].seq == seq && (!d || !memcmp(claims[k].d, d, BFT_DIGEST_LEN)) &&
+		    (uint32_t)__builtin_popcountll(claims[k].signers) >= QUORUM)
+			return true;
+	return false;
+}
+
+/* The signed CHECKPOINTs inside a datagram about to be delivered. */
+static void note_claims(const uint8_t *buf, size_t len)
+{
+	static struct bft_msg m;
+	struct bft_checkpoint c;
+	uint8_t cb[256], *trailer;
+
+	if (bft_msg_decode(buf, len, N, &m) != BFT_OK)
+		return;
+	if (m.hdr.type == BFT_MSG_CHECKPOINT) {
+		if (sig_ok(m.hdr.sender, m.raw, m.signed_len, m.trailer))
+			claim_add(m.hdr.sender, m.u.checkpoint.seq, m.u.checkpoint.digest);
+		return;
+	}
+	if (m.hdr.type != BFT_MSG_VIEW_CHANGE ||
+	    !sig_ok(m.hdr.sender, m.raw, m.signed_len, m.trailer))
+		return;
+	c.seq = m.u.view_change.stable_seq;
+	memcpy(c.digest, m.u.view_change.stable_digest, BFT_DIGEST_LEN);
+	for (unsigned k = 0; k < m.u.view_change.n_cp; k++) {
+		uint32_t who;
+		const uint8_t *sig;
+		int l;
+
+		bft_vc_cp(&m.u.view_change, k, &who, &sig);
+		if (who >= N)
+			continue;
+		l = bft_encode_checkpoint(cb, sizeof(cb), who, &c, &trailer);
+		if (l > 0 && sig_ok(who, cb, (size_t)(trailer - cb), sig))
+			claim_add(who, c.seq, c.digest);
+	}
+}
+
+/* Remember st (remote: made up for others to certify, never evicted; else
+ * one of the replica's own checkpoints, the oldest evicted first). */
+static int known_add(const struct mock_state *st, bool remote)
+{
+	uint8_t root[BFT_DIGEST_LEN];
+	uint32_t k, slot;
+
+	mock_tree_root(st, root);
+	for (k = 0; k < g.n_known; k++)
+		if (!memcmp(known[k].root, root, BFT_DIGEST_LEN))
+			return (int)k;
+	if (g.n_known < N_KNOWN) {
+		slot = g.n_known++;
+	} else {
+		for (k = 0; k < N_KNOWN && g.known_remote >> g.known_next & 1; k++)
+			g.known_next = (g.known_next + 1) % N_KNOWN;
+		if (k == N_KNOWN)
+			return -1;
+		slot = g.known_next;
+		g.known_next = (g.known_next + 1) % N_KNOWN;
+	}
+	known[slot].st = *st;
+	memcpy(known[slot].root, root, BFT_DIGEST_LEN);
+	for (k = 0; k < MOCK_TREE_LEAVES; k++)
+		mock_tree_node(st, MOCK_TREE_DEPTH, k, known[slot].leaf[k]);
+	if (remote)
+		g.known_remote |= 1u << slot;
+	return (int)slot;
+}
+
+/* A known state certified as checkpoint seq, or NULL. */
+static const struct known *known_at(uint64_t seq)
+{
+	for (uint32_t k = 0; k < g.n_known; k++)
+		if (certified(seq, known[k].root))
+			return &known[k];
+	return NULL;
+}
+
+/* Whether a leaf with digest d at index descends from a certified root. */
+static bool leaf_certified(uint64_t index, const uint8_t d[BFT_DIGEST_LEN])
+{
+	for (uint32_t k = 0; k < g.n_known; k++)
+		for (uint32_t c = 0; c < g.n_claim; c++)
+			if (!memcmp(claims[c].d, known[k].root, BFT_DIGEST_LEN) &&
+			    certified(claims[c].seq, known[k].root) &&
+			    !memcmp(known[k].leaf[index], d, BFT_DIGEST_LEN))
+				return true;
+	return false;
+}
+
+/* The tree service's snapshot of seq (it must hold one: the replica
+ * serves a checkpoint only from its snapshot). */
+static const struct mock_state *own_snapshot(uint64_t seq, const char *what)
+{
+	const struct mock_state *st = mock_tree_snapshot(&g.tree, seq);
+
+	CHECK(g.tree_mode, "%s sent by a replica whose service has no tree", what);
+	CHECK(st, "%s for checkpoint %llu, of which the service has no snapshot", what,
+	      (unsigned long long)seq);
+	return st;
+}
+
+/* A META-DATA the replica sent equals its snapshot's node, and a root it
+ * serves hashes to the digest it signed for that checkpoint. */
+static void check_own_meta(const struct bft_meta_data *md)
+{
+	const struct mock_state *st = own_snapshot(md->seq, "META-DATA");
+	uint8_t kids[MOCK_TREE_FANOUT][BFT_DIGEST_LEN], d[BFT_DIGEST_LEN];
+	uint64_t idx, lm;
+
+	CHECK(md->level < MOCK_TREE_DEPTH && md->count == MOCK_TREE_FANOUT,
+	      "META-DATA level %u with %u children", md->level, md->count);
+	mock_tree_children(st, md->level, md->index, kids);
+	for (unsigned i = 0; i < MOCK_TREE_FANOUT; i++) {
+		bft_meta_child(md, i, &idx, &lm, d);
+		CHECK(idx == md->index * MOCK_TREE_FANOUT + i &&
+		      !memcmp(d, kids[i], BFT_DIGEST_LEN),
+		      "META-DATA (%llu, %u, %llu) child %u differs from the snapshot",
+		      (unsigned long long)md->seq, md->level, (unsigned long long)md->index, i);
+	}
+	if (md->level)
+		return;
+	/* the latest it signed: a repaired replica signed its old digest too */
+	mock_tree_root(st, d);
+	for (uint32_t k = 1; k <= g.n_own; k++) {
+		const struct ownsig *o = &g.own_sigs[(g.own_next + N_OWNSIG - k) % N_OWNSIG];
+
+		if (o->seq != md->seq)
+			continue;
+		CHECK(!memcmp(o->d, d, BFT_DIGEST_LEN),
+		      "serves a root for checkpoint %llu other than the digest it signed",
+		      (unsigned long long)md->seq);
+		break;
+	}
+}
+
+static void check_own_data(const struct bft_data *dm)
+{
+	const struct mock_state *st = own_snapshot(dm->seq, "DATA");
+	uint32_t total = mock_leaf_bytes(st, dm->index, leafbuf);
+
+	CHECK(dm->index < MOCK_TREE_LEAVES && dm->total == total && dm->len <= BFT_MAX_DATA &&
+	      dm->offset <= total && dm->len <= total - dm->offset &&
+	      !memcmp(dm->data, leafbuf + dm->offset, dm->len),
+	      "DATA (%llu, leaf %llu, offset %u) differs from the snapshot",
+	      (unsigned long long)dm->seq, (unsigned long long)dm->index, dm->offset);
+}
+
+/* A FETCH of the replica: only for a certified checkpoint, to the replier
+ * it names; queued for act_transfer to answer. */
+static void note_own_fetch(uint32_t to, const struct bft_fetch *f)
+{
+	struct fq_ent *q;
+
+	CHECK(g.tree_mode, "FETCH sent by a replica whose service has no tree");
+	CHECK(f->replier == to, "FETCH to %u names replier %u", to, f->replier);
+	CHECK(certified(f->want_seq, NULL),
+	      "FETCH for checkpoint %llu, which no 2f+1 replicas signed",
+	      (unsigned long long)f->want_seq);
+	if (g.fq_len == N_FQ) {
+		g.fq_head = (g.fq_head + 1) % N_FQ;
+		g.fq_len--;
+	}
+	q = &g.fq[(g.fq_head + g.fq_len++) % N_FQ];
+	*q = (struct fq_ent){ .to = to, .level = f->level, .index = f->index,
+			      .offset = f->offset, .seq = f->want_seq };
+}
+
+/* transfer_end: the service's state is now checkpoint c->seq's. */
+static void transfer_ended(const struct mock_call *c)
+{
+	const struct mock_state *st = mock_tree_snapshot(&g.tree, c->seq);
+
+	CHECK(!g.open, "transfer_end(%llu) while batch %llu is open",
+	      (unsigned long long)c->seq, (unsigned long long)g.open_seq);
+	CHECK(certified(c->seq, c->digest),
+	      "transfer_end(%llu): a state no 2f+1 replicas certified",
+	      (unsigned long long)c->seq);
+	g.ended = c->seq;
+	g.ended_time = c->time_us;
+	g.transferred_now = true;
+	memset(g.cl_open_ts, 0, sizeof(g.cl_open_ts));
+	for (uint32_t ci = 0; ci < MOCK_N_CLIENTS; ci++) {
+		for (uint32_t k = 0; k < N_EXREC; k++)
+			if (g.ex[ci][k].seq > c->seq)
+				g.ex[ci][k].valid = false;
+		g.cl_committed_ts[ci] = st ? st->last_ts[ci] : 0;
+		if (st && st->last_ts[ci] && st->reply_len[ci] <= sizeof(g.ex[0][0].res)) {
+			struct exrec *x = &g.ex[ci][g.ex_next[ci]];
+
+			g.ex_next[ci] = (g.ex_next[ci] + 1) % N_EXREC;
+			*x = (struct exrec){ .valid = true, .ended = true, .ts = st->last_ts[ci],
+					     .seq = c->seq, .xfer = true,
+					     .res_len = st->reply_len[ci] };
+			memcpy(x->res, st->reply[ci], st->reply_len[ci]);
+		}
+	}
+	if (st)
+		known_add(st, false);
+}
+
+/* Every trace event: an installed checkpoint must be certified. */
+static void process_traces(void)
+{
+	const struct mock_io *m = &g.nd.io;
+
+	for (size_t k = 0; k < m->n_traces; k++) {
+		const struct mock_trace *t = &m->traces[k];
+
+		if (t->kind != BFT_TRACE_TRANSFERRED)
+			continue;
+		CHECK(t->has_digest && certified(t->seq, t->digest),
+		      "installed checkpoint %llu without 2f+1 signatures on its digest",
+		      (unsigned long long)t->seq);
+	}
+}
+
 /* ---- driving the replica and checking it ---- */
 
 static void process_timers(void)
@@ -694,13 +1006,28 @@ static void process_call(const struct mock_call *c)
 		      "checkpoint(%llu) with open=%d, last ended %llu",
 		      (unsigned long long)c->seq, g.open, (unsigned long long)g.ended);
 		r->seq = c->seq;
-		mock_state_digest(c->counter, r->d);
+		memcpy(r->d, c->digest, BFT_DIGEST_LEN);
 		dig_add(r->d);
+		if (g.tree_mode && mock_tree_snapshot(&g.tree, c->seq))
+			known_add(mock_tree_snapshot(&g.tree, c->seq), false);
 		g.ckpt_next = (g.ckpt_next + 1) % N_CKPT;
 		if (g.n_ckpt < N_CKPT)
 			g.n_ckpt++;
 		break;
 	}
+	case MOCK_LEAF_PUT:
+		CHECK(!g.open, "leaf_put(%llu) while batch %llu is open",
+		      (unsigned long long)c->leaf, (unsigned long long)g.open_seq);
+		CHECK(c->valid_leaf && c->leaf < MOCK_TREE_LEAVES,
+		      "leaf_put(%llu) of %u bytes that are no valid leaf",
+		      (unsigned long long)c->leaf, c->leaf_len);
+		CHECK(leaf_certified(c->leaf, c->digest),
+		      "leaf_put(%llu) of %u bytes whose digest descends from no certified root",
+		      (unsigned long long)c->leaf, c->leaf_len);
+		break;
+	case MOCK_XFER_END:
+		transfer_ended(c);
+		break;
 	}
 }
 
@@ -733,9 +1060,14 @@ static void check_reply(uint32_t to, const struct bft_msg *m)
 	CHECK((m->hdr.flags & BFT_REP_TENTATIVE) || x->ended,
 	      "final reply to client %u ts %llu before its batch %llu ended", to,
 	      (unsigned long long)rep->timestamp, (unsigned long long)x->seq);
-	if (x->op_len > MOCK_OP_KEEP)
+	if (x->xfer) {
+		len = x->res_len;
+		memcpy(res, x->res, len);
+	} else if (x->op_len > MOCK_OP_KEEP) {
 		return;
-	len = mock_result(x->counter, x->op, x->op_len, res);
+	} else {
+		len = mock_result(x->counter, x->op, x->op_len, res);
+	}
 	if (m->hdr.flags & BFT_REP_DIGEST) {
 		bft_sha256(res, len, d);
 		CHECK(memcmp(d, rep->result, BFT_DIGEST_LEN) == 0,
@@ -970,17 +1302,27 @@ static void check_sent(size_t k, const uint8_t **prev, size_t *prev_len)
 	} else {
 		CHECK(s->to < N, "%s sent to client %u", bft_msg_type_name(t), s->to);
 	}
-	if (t == BFT_MSG_PREPARE || t == BFT_MSG_COMMIT || t == BFT_MSG_STATUS)
+	if (t == BFT_MSG_PREPARE || t == BFT_MSG_COMMIT || t == BFT_MSG_STATUS ||
+	    t == BFT_MSG_FETCH || t == BFT_MSG_META_DATA || t == BFT_MSG_DATA)
 		CHECK(snd == g.self, "relayed a %s of node %u", bft_msg_type_name(t), snd);
 	if (snd == g.self &&
 	    (t == BFT_MSG_REPLY || t == BFT_MSG_PREPARE || t == BFT_MSG_COMMIT ||
 	     t == BFT_MSG_STATUS || t == BFT_MSG_CHECKPOINT ||
-	     t == BFT_MSG_VIEW_CHANGE || t == BFT_MSG_NEW_VIEW))
+	     t == BFT_MSG_VIEW_CHANGE || t == BFT_MSG_NEW_VIEW || t == BFT_MSG_FETCH ||
+	     t == BFT_MSG_META_DATA || t == BFT_MSG_DATA))
 		CHECK(authentic_at(s->to, s->buf, s->len),
 		      "own %s does not authenticate at node %u", bft_msg_type_name(t),
 		      s->to);
 	if ((t == BFT_MSG_PREPARE || t == BFT_MSG_COMMIT) && snd == g.self)
 		check_own_vote(t, &msg.u.prepare);
+	if (t == BFT_MSG_FETCH)
+		note_own_fetch(s->to, &msg.u.fetch);
+	else if (t == BFT_MSG_META_DATA)
+		check_own_meta(&msg.u.meta_data);
+	else if (t == BFT_MSG_DATA)
+		check_own_data(&msg.u.data);
+	if (t == BFT_MSG_CHECKPOINT && snd == g.self)
+		claim_add(g.self, msg.u.checkpoint.seq, msg.u.checkpoint.digest);
 	if (t == BFT_MSG_PREPARE)
 		CHECK(primary(msg.u.prepare.view) != g.self,
 		      "PREPARE sent by the primary of view %llu",
@@ -1058,13 +1400,15 @@ static void after_call(void)
 
 	process_timers();
 	process_logs();
+	process_traces();
 	process_effects();
 
 	le = cur_le();
 	v = cur_view();
 	h = cur_h();
 	model_le = g.open ? g.open_seq : g.ended;
-	CHECK(le >= g.last_exec || (g.aborted_now && g.last_exec - le == 1),
+	CHECK(le >= g.last_exec || (g.aborted_now && g.last_exec - le == 1) ||
+	      (g.transferred_now && le == model_le),
 	      "last_executed went from %llu to %llu", (unsigned long long)g.last_exec,
 	      (unsigned long long)le);
 	CHECK(le == model_le || g.halted,
@@ -1083,6 +1427,7 @@ static void after_call(void)
 	g.view = v;
 	g.stable = h;
 	g.aborted_now = false;
+	g.transferred_now = false;
 	g.halted_before = g.halted;
 }
 
@@ -1095,6 +1440,7 @@ static void deliver(const uint8_t *buf, size_t len)
 		abort();
 	if (len)
 		memcpy(copy, buf, len);
+	note_claims(copy, len);
 	bft_replica_recv(g.nd.r, copy, len);
 	free(copy);
 	after_call();
@@ -1927,20 +2273,208 @@ static void act_other(void)
 		deliver(out, (size_t)len);
 }
 
+/* ---- state transfer actions (TOCS '02 §5.3.2) ---- */
+
+/* A made-up state certified by others: a variation of one the fuzzer
+ * knows, the replica's current one, or the empty state; at a far
+ * checkpoint, one ahead in the window, or one the replica took (its state
+ * then looks corrupt). Parameter bytes: b (bits 0-1 base, 2-4 signers,
+ * 5-6 seq kind, 7 first signature broken), m (what to vary). */
+static void certify_state(void)
+{
+	static struct mock_state st;
+	uint8_t b = u8(), m = u8(), sb = u8();
+	uint8_t root[BFT_DIGEST_LEN];
+	uint64_t seq, k = K;
+	uint32_t mask = others_mask(b >> 2);
+	bool bad = b >> 7;
+	int idx;
+
+	memset(&st, 0, sizeof(st));
+	if ((b & 3) == 0 && g.tree_mode)
+		st = g.tree.cur;
+	else if ((b & 3) == 1 && g.last_remote >= 0)
+		st = known[g.last_remote].st;
+	else if ((b & 3) == 2 && g.n_known)
+		st = known[sb % g.n_known].st;
+	if (m & 1)
+		st.counter += 1 + u8();
+	if (m & 2)
+		st.time_us = wall() + u8();
+	if (m & 4) {
+		uint32_t c = (m >> 3) & 1;
+
+		st.last_ts[c] = g.ts[c] + u8() % 3;
+		st.reply_len[c] = mock_result(st.counter, "inc", 3, st.reply[c]);
+	}
+	if (m & 0x20) {
+		st.blob_seed = u8() | 1;
+		st.blob_len = (m & 0x40) ? MOCK_BLOB_MAX : 1u + u8();
+	}
+	if (m & 0x80)
+		st.blob_seed = 0, st.blob_len = 0;
+	switch ((b >> 5) & 3) {
+	case 0: seq = (cur_h() + g.cfg.log_window) / k * k + k * (1 + sb % 3); break;
+	case 1: seq = (cur_le() / k + 1 + sb % 3) * k; break;
+	case 2: seq = g.n_ckpt ? g.ckpts[(g.ckpt_next + N_CKPT - 1) % N_CKPT].seq : k; break;
+	default: seq = (cur_le() / k) * k; break;
+	}
+	if (!seq)
+		seq = k;
+	idx = known_add(&st, true);
+	if (idx < 0)
+		return;
+	g.last_remote = idx;
+	mock_tree_root(&st, root);
+	dig_add(root);
+	for (uint32_t j = 0; j < N; j++) {
+		size_t len;
+
+		if (j == g.self || !(mask >> j & 1))
+			continue;
+		checkpoint_msg(j, seq, root, &len);
+		if (bad)
+			out[len - 1] ^= 1;
+		bad = false;
+		replay_add(out, len);
+		deliver(out, len);
+	}
+}
+
+/* Answer FETCH f from st as replica `as`, broken by mode (0: not). */
+static void answer_fetch(const struct fq_ent *f, const struct mock_state *st, uint32_t as,
+			 unsigned mode)
+{
+	static uint8_t kids[MOCK_TREE_FANOUT][BFT_DIGEST_LEN];
+	uint64_t idx[MOCK_TREE_FANOUT], seq = mode == 7 ? f->seq + K : f->seq;
+	uint32_t total, off, len;
+	size_t n;
+
+	if (f->level < MOCK_TREE_DEPTH) {
+		uint16_t count = mode == 4 ? MOCK_TREE_FANOUT - 1 : MOCK_TREE_FANOUT;
+
+		mock_tree_children(st, f->level, f->index, kids);
+		for (uint32_t i = 0; i < MOCK_TREE_FANOUT; i++)
+			idx[i] = f->index * MOCK_TREE_FANOUT + i;
+		if (mode == 3)
+			kids[u8() % MOCK_TREE_FANOUT][0] ^= 1;
+		if (mode == 5)
+			idx[u8() % MOCK_TREE_FANOUT] ^= 1 + u8() % 8;
+		n = mock_forge_meta_data(&keys, out, sizeof(out), as, g.self, seq, f->level,
+					 f->index, count, idx,
+					 (const uint8_t (*)[BFT_DIGEST_LEN])kids);
+	} else {
+		total = mock_leaf_bytes(st, f->index, leafbuf);
+		off = f->offset < total ? (uint32_t)f->offset : total;
+		len = total - off < BFT_MAX_DATA ? total - off : BFT_MAX_DATA;
+		if (mode == 3 && len)
+			leafbuf[off + u8() % len] ^= 0x10;
+		if (mode == 4 && len)
+			off++, len--;
+		if (mode == 5)
+			total++;
+		n = mock_forge_data(&keys, out, sizeof(out), as, g.self, seq, f->index, off,
+				    total, leafbuf + off, len);
+	}
+	replay_add(out, n);
+	deliver(out, n);
+}
+
+/* Answer one FETCH the replica sent: b (bits 0-3 which, 4-6 who else, 7
+ * someone else answers), mode (0-2 correctly, 3 a bit flipped, 4 wrong
+ * count or offset, 5 misnumbered or wrong total, 6 another state's answer,
+ * 7 for another checkpoint). */
+static void answer_one(void)
+{
+	uint8_t b = u8(), mode = u8() % 8;
+	const struct fq_ent *f;
+	const struct known *kn;
+	uint32_t as;
+
+	if (!g.fq_len)
+		return;
+	f = &g.fq[(g.fq_head + b % g.fq_len) % N_FQ];
+	kn = known_at(f->seq);
+	if (mode == 6 || !kn) {
+		if (!g.n_known)
+			return;
+		kn = &known[u8() % g.n_known];
+		mode = 0;
+	}
+	as = (b & 0x80) ? other(b >> 4) : f->to;
+	answer_fetch(f, &kn->st, as, mode <= 2 ? 0 : mode);
+}
+
+/* Answer every FETCH the replica sent, and those it sends meanwhile,
+ * correctly, as the replica each went to (at most MAX_SERVE). */
+static void serve_all(void)
+{
+	for (unsigned k = 0; k < MAX_SERVE && g.fq_len; k++) {
+		struct fq_ent f = g.fq[g.fq_head];
+		const struct known *kn = known_at(f.seq);
+
+		g.fq_head = (g.fq_head + 1) % N_FQ;
+		g.fq_len--;
+		if (kn)
+			answer_fetch(&f, &kn->st, f.to, 0);
+	}
+}
+
+/* A FETCH to the replica: b (bits 0-1 == 3 another replier, 3 from a
+ * client, 4-6 sender, 7 broken authenticator), then level/index, offset
+ * and checkpoint bytes. */
+static void forge_fetch(void)
+{
+	uint8_t b = u8(), lb = u8(), ob = u8(), sb = u8();
+	uint32_t from = (b & 8) ? MOCK_C0 : other(b >> 4);
+	uint32_t replier = (b & 3) == 3 ? other(b >> 2) : g.self;
+	uint64_t index = (lb >> 2) % 8 == 7 ? u64() : (lb >> 2) % 20, offset, seq;
+	size_t len;
+
+	switch (ob % 4) {
+	case 0: offset = 0; break;
+	case 1: offset = (uint64_t)BFT_MAX_DATA * ((ob >> 2) % 3); break;
+	case 2: offset = u8(); break;
+	default: offset = u64() % (2ull * MOCK_LEAF_MAX); break;
+	}
+	switch (sb % 4) {
+	case 0: seq = g.n_ckpt ? g.ckpts[(g.ckpt_next + N_CKPT - 1) % N_CKPT].seq : 0; break;
+	case 1: seq = cur_h(); break;
+	case 2: seq = g.n_ckpt ? g.ckpts[(sb >> 2) % g.n_ckpt].seq : K; break;
+	default: seq = pick_small_seq(u8()); break;
+	}
+	len = mock_forge_fetch(&keys, out, sizeof(out), from, lb % 4, index, offset, seq,
+			       replier);
+	corrupt(out, len, b >> 7);
+	replay_add(out, len);
+	deliver(out, len);
+}
+
+static void act_transfer(void)
+{
+	switch (u8() % 4) {
+	case 0: certify_state(); break;
+	case 1: answer_one(); break;
+	case 2: serve_all(); break;
+	default: forge_fetch(); break;
+	}
+}
+
 enum action {
 	A_RAW, A_REQUEST, A_PRE_PREPARE, A_VOTES, A_CHECKPOINT, A_STATUS, A_VIEW_CHANGE,
-	A_NEW_VIEW, A_TIMER, A_CLOCK, A_REPLAY, A_NORMAL, A_OTHER, A_VOTE_ALL, A_COUNT
+	A_NEW_VIEW, A_TIMER, A_CLOCK, A_REPLAY, A_NORMAL, A_OTHER, A_VOTE_ALL, A_TRANSFER,
+	A_COUNT
 };
 
 static const char *const action_names[A_COUNT] = {
 	"raw", "request", "pre-prepare", "votes", "checkpoint", "status", "view-change",
-	"new-view", "timer", "clock", "replay", "normal", "other", "vote-all",
+	"new-view", "timer", "clock", "replay", "normal", "other", "vote-all", "transfer",
 };
 
 static void (*const actions[A_COUNT])(void) = {
 	act_raw, act_request, act_pre_prepare, act_votes, act_checkpoint, act_status,
 	act_view_change, act_new_view, act_timer, act_clock, act_replay, act_normal,
-	act_other, act_vote_all,
+	act_other, act_vote_all, act_transfer,
 };
 
 /* Byte 0: replica id (bits 0-1), tentative execution off (bit 2), digest
@@ -1954,8 +2488,12 @@ static void setup(uint8_t c)
 	static const uint32_t ks[4] = { 4, 3, 1, 2 };
 	uint32_t k = 4;
 
+	g.tree_mode = true;
+	g.last_remote = -1;
 	if (c & 0x80) {
 		uint8_t x = u8();
+
+		g.tree_mode = x % 8 != 7;
 
 		if (x % 8 >= 1 && x % 8 <= 6) {
 			g.fail_kind = (enum mock_call_kind)(x % 8);
@@ -1974,11 +2512,17 @@ static void setup(uint8_t c)
 	if (g.cfg.max_inflight > g.cfg.log_window)
 		g.cfg.max_inflight = g.cfg.log_window;
 	g.own_vc = -1;
-	mock_node_open(&g.nd, &keys, &g.cfg);
+	mock_node_open_ext(&g.nd, &keys, &g.cfg, g.tree_mode ? mock_tree_attach : NULL,
+			   &g.tree);
 	g.mono_us = 0;
 	g.wall_off = (int64_t)MOCK_EPOCH_US;
 	g.nd.io.now_us = wall();
 	dig_add(zero_digest);
+	if (g.tree_mode) {
+		static const struct mock_state empty;
+
+		known_add(&empty, true); /* its root is the zero digest */
+	}
 	bft_replica_start(g.nd.r);
 	after_call();
 }
@@ -2001,7 +2545,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	setup(data[0]);
 	for (cur_step = 1; cur_step <= MAX_STEPS && more(); cur_step++) {
 		uint8_t op = u8() % 16;
-		enum action a = op < A_COUNT ? (enum action)op : op == 14 ? A_NORMAL : A_VOTES;
+		enum action a = op <= A_VOTE_ALL ? (enum action)op : op == 14 ? A_NORMAL : A_TRANSFER;
 
 		if (g.fail_kind && cur_step >= g.fail_step)
 			g.nd.svc.fail_on = g.fail_kind;
@@ -2016,5 +2560,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			"%llu, %u datagrams sent\n", g.self, (unsigned long long)g.view,
 			(unsigned long long)g.stable, (unsigned long long)g.last_exec, g.sent_total);
 	mock_node_close(&g.nd);
+	mock_tree_free(&g.tree);
 	return 0;
 }

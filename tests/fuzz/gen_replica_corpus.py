@@ -5,7 +5,8 @@ tests/fuzz/fuzz_replica.c reads its input as a script: byte 0 configures the
 replica under test (bits 0-1 its id, bit 2 tentative execution off, bit 3
 digest replies off, bit 4 max_inflight 1, bit 5 max_batch 1, bit 6 L = K,
 bit 7 an extension byte follows: bits 0-2 a service call kind that fails
-from step 4 * (bits 3-5) on, bits 6-7 K = 4, 3, 1 or 2), then each step is
+from step 4 * (bits 3-5) on (7: the service has no state-transfer tree),
+bits 6-7 K = 4, 3, 1 or 2), then each step is
 an action byte (mod 16) followed by that action's parameter bytes. The seeds below are written in that format (the constants
 and parameter layouts mirror fuzz_replica.c; keep them in sync) and take the
 replica through the protocol's main paths, so the fuzzer mutates from deep
@@ -26,9 +27,12 @@ here: those go to tests/fuzz/crashes/, which the fuzz suite does not replay.
 import os
 import sys
 
-# Actions (fuzz_replica.c, enum action; 14 = NORMAL and 15 = VOTES again).
+# Actions (fuzz_replica.c, enum action; 14 = NORMAL again, 15 = TRANSFER).
 RAW, REQUEST, PRE_PREPARE, VOTES, CHECKPOINT, STATUS, VIEW_CHANGE, NEW_VIEW, \
     TIMER, CLOCK, REPLAY, NORMAL, OTHER, VOTE_ALL = range(14)
+TRANSFER = 15
+# Extension byte value (bits 0-2) that selects the service without a tree.
+NO_TREE = 7
 
 # Config byte bits.
 TENTATIVE_OFF, DIGEST_OFF, INFLIGHT_1, BATCH_1, L_EQ_K, EXT = 4, 8, 16, 32, 64, 128
@@ -138,6 +142,36 @@ def raw(data, header=False):
 PREPARE_TYPE = 3  # (b >> 1) % 16 + 1 == 4: PREPARE
 
 
+def certify(base=3, signers=0, seq_kind=0, bad=False, vary=0, sb=0, extra=()):
+    """TRANSFER/certify_state: 2f+1 CHECKPOINTs of a made-up state. base: 0
+    current state, 1 last made-up, 2 a known one, 3 empty; seq_kind: 0 far, 1
+    ahead in the window, 2 the replica's latest checkpoint (corrupt), 3 last
+    executed's; vary: bits 0 counter, 1 time, 2 a client (bit 3 which), 5
+    blob (6: full size), 7 no blob; extra: the bytes vary reads."""
+    b = base | (signers & 7) << 2 | (seq_kind & 3) << 5 | (0x80 if bad else 0)
+    return [TRANSFER, 0, b, vary, sb] + list(extra)
+
+
+def answer(which=0, mode=0, other_replica=None, extra=()):
+    """TRANSFER/answer_one: mode 0-2 right, 3 flipped, 4 count/offset, 5
+    numbering/total, 6 another state, 7 another checkpoint."""
+    b = which & 15
+    if other_replica is not None:
+        b |= 0x80 | (other_replica & 7) << 4
+    return [TRANSFER, 1, b, mode] + list(extra)
+
+
+def serve():
+    """TRANSFER/serve_all: every FETCH answered right."""
+    return [TRANSFER, 2]
+
+
+def fetch(level=0, index=0, offset_kind=0, seq_kind=0, bad_auth=False, replier_other=False):
+    """TRANSFER/forge_fetch: a FETCH to the replica from another replica."""
+    b = (3 if replier_other else 0) | (0x80 if bad_auth else 0)
+    return [TRANSFER, 3, b, (level & 3) | (index % 7) << 2, offset_kind, seq_kind]
+
+
 def seeds():
     s = {}
     for cfg, tag in ((0x01, 'b1'), (0x02 | TENTATIVE_OFF, 'b2-nt'),
@@ -222,6 +256,29 @@ def seeds():
             cfg, normal(), normal(0x20), request(1), timer(True),
             view_change(2, p_mode=3, q_mode=3), new_view(), vote_all(), normal(),
             ext_byte=e)
+    # State transfer (TOCS '02 5.3.2): far, in-window and corrupt-state
+    # transfers, bad answers, silence, retargeting, serving, no tree.
+    full = certify(vary=0x01 | 0x04 | 0x20 | 0x40, extra=(5, 1, 3))
+    s['st-far-b1'] = script(0x01, normal(), normal(1), full, serve(), serve(), serve(),
+                            normal(), normal(), status())
+    s['st-bad-b2'] = script(0x02, normal(), normal(), full, answer(0, 3, extra=(1,)),
+                            answer(0, 4), answer(0, 5, extra=(2, 3)), answer(0, 7),
+                            answer(0, 0, other_replica=1), serve(), serve(), normal())
+    s['st-corrupt-b1'] = script(0x01, *[normal() for _ in range(4)],
+                                certify(base=0, seq_kind=2, vary=0x02, extra=(9,)),
+                                serve(), serve(), normal(), normal())
+    s['st-silence-b3'] = script(0x03, normal(), normal(), full, timer(False), timer(False),
+                                timer(False), serve(), serve(), normal())
+    s['st-retarget-b1'] = script(0x01, normal(), full, answer(0, 0),
+                                 certify(base=1, vary=0x01, sb=2, extra=(3,)), serve(),
+                                 serve(), normal())
+    s['st-window-b2'] = script(0x02, normal(), certify(seq_kind=1, vary=0x05, sb=1,
+                                                       extra=(2, 1)), serve(), normal())
+    s['st-serve-b1'] = script(0x01, *[normal() for _ in range(4)], fetch(), fetch(2, 0),
+                              fetch(2, 4, 1), fetch(1, 1), fetch(3), fetch(bad_auth=True),
+                              fetch(replier_other=True), fetch(0, 0, 0, 3), normal())
+    s['st-notree-b1'] = script(0x01 | EXT, normal(), normal(), full, normal(),
+                               ext_byte=ext(NO_TREE))
     return s
 
 

@@ -221,7 +221,7 @@ bool mock_last_timer(const struct mock_io *m, enum bft_timer which, uint64_t *ms
 
 /* ---- counter service ---- */
 
-static struct mock_call *record(struct mock_service *s, enum mock_call_kind kind)
+struct mock_call *mock_record(struct mock_service *s, enum mock_call_kind kind)
 {
 	struct mock_call *c;
 
@@ -263,7 +263,7 @@ void mock_state_digest(uint64_t counter, uint8_t out[BFT_DIGEST_LEN])
 static int svc_batch_begin(void *data, uint64_t seq, uint64_t time_us)
 {
 	struct mock_service *s = data;
-	struct mock_call *c = record(s, MOCK_BEGIN);
+	struct mock_call *c = mock_record(s, MOCK_BEGIN);
 
 	c->seq = seq;
 	c->time_us = time_us;
@@ -282,7 +282,7 @@ static int svc_execute(void *data, const struct bft_exec_req *req, uint8_t *resu
 		       uint32_t result_cap, uint32_t *result_len)
 {
 	struct mock_service *s = data;
-	struct mock_call *c = record(s, MOCK_EXEC);
+	struct mock_call *c = mock_record(s, MOCK_EXEC);
 
 	record_req(c, req);
 	c->seq = s->cur_seq;
@@ -301,7 +301,7 @@ static int svc_execute(void *data, const struct bft_exec_req *req, uint8_t *resu
 static int svc_batch_end(void *data, uint64_t seq)
 {
 	struct mock_service *s = data;
-	struct mock_call *c = record(s, MOCK_END);
+	struct mock_call *c = mock_record(s, MOCK_END);
 
 	c->seq = seq;
 	c->counter = s->counter;
@@ -316,7 +316,7 @@ static int svc_batch_end(void *data, uint64_t seq)
 static int svc_batch_abort(void *data, uint64_t seq)
 {
 	struct mock_service *s = data;
-	struct mock_call *c = record(s, MOCK_ABORT);
+	struct mock_call *c = mock_record(s, MOCK_ABORT);
 
 	c->seq = seq;
 	if (!s->in_batch || seq != s->cur_seq)
@@ -333,7 +333,7 @@ static int svc_execute_ro(void *data, const struct bft_exec_req *req, uint8_t *r
 			  uint32_t result_cap, uint32_t *result_len)
 {
 	struct mock_service *s = data;
-	struct mock_call *c = record(s, MOCK_EXEC_RO);
+	struct mock_call *c = mock_record(s, MOCK_EXEC_RO);
 
 	record_req(c, req);
 	c->counter = s->counter;
@@ -350,7 +350,7 @@ static int svc_execute_ro(void *data, const struct bft_exec_req *req, uint8_t *r
 static int svc_checkpoint(void *data, uint64_t seq, uint8_t digest[BFT_DIGEST_LEN])
 {
 	struct mock_service *s = data;
-	struct mock_call *c = record(s, MOCK_CKPT);
+	struct mock_call *c = mock_record(s, MOCK_CKPT);
 
 	c->seq = seq;
 	c->counter = s->counter;
@@ -359,6 +359,7 @@ static int svc_checkpoint(void *data, uint64_t seq, uint8_t digest[BFT_DIGEST_LE
 	if (s->fail_on == MOCK_CKPT)
 		return -1;
 	mock_state_digest(s->counter, digest);
+	memcpy(c->digest, digest, BFT_DIGEST_LEN);
 	return 0;
 }
 
@@ -608,6 +609,52 @@ size_t mock_forge_checkpoint(struct mock_keys *k, uint8_t *buf, size_t cap, uint
 	return (size_t)len;
 }
 
+size_t mock_forge_fetch(struct mock_keys *k, uint8_t *buf, size_t cap, uint32_t from,
+			uint32_t level, uint64_t index, uint64_t offset, uint64_t want_seq,
+			uint32_t replier)
+{
+	struct bft_fetch f = { .level = level, .index = index, .offset = offset,
+			       .want_seq = want_seq, .replier = replier };
+	uint8_t *trailer;
+	int len = bft_encode_fetch(buf, cap, MOCK_N, from, &f, &trailer);
+
+	ck_assert_int_gt(len, 0);
+	seal(k, from, 0, BFT_MSG_FETCH, buf, trailer);
+	return (size_t)len;
+}
+
+size_t mock_forge_meta_data(struct mock_keys *k, uint8_t *buf, size_t cap, uint32_t from,
+			    uint32_t to, uint64_t seq, uint32_t level, uint64_t index,
+			    uint16_t count, const uint64_t *idx,
+			    const uint8_t (*digests)[BFT_DIGEST_LEN])
+{
+	struct bft_meta_data md = { .seq = seq, .level = level, .index = index,
+				    .count = count };
+	uint64_t lm[BFT_MAX_META_ENTRIES] = { 0 };
+	uint8_t *trailer;
+	int len;
+
+	ck_assert_uint_le(count, BFT_MAX_META_ENTRIES);
+	len = bft_encode_meta_data(buf, cap, from, &md, idx, lm, digests, &trailer);
+	ck_assert_int_gt(len, 0);
+	seal(k, from, to, BFT_MSG_META_DATA, buf, trailer);
+	return (size_t)len;
+}
+
+size_t mock_forge_data(struct mock_keys *k, uint8_t *buf, size_t cap, uint32_t from,
+		       uint32_t to, uint64_t seq, uint64_t index, uint32_t offset,
+		       uint32_t total, const uint8_t *data, uint32_t len)
+{
+	struct bft_data d = { .seq = seq, .index = index, .offset = offset, .total = total,
+			      .len = len, .data = data };
+	uint8_t *trailer;
+	int n = bft_encode_data(buf, cap, from, &d, &trailer);
+
+	ck_assert_int_gt(n, 0);
+	seal(k, from, to, BFT_MSG_DATA, buf, trailer);
+	return (size_t)n;
+}
+
 size_t mock_forge_status(struct mock_keys *k, uint8_t *buf, size_t cap, uint32_t from,
 			 uint64_t view, uint64_t stable, uint64_t last_exec,
 			 uint64_t last_prepared, uint32_t flags)
@@ -670,12 +717,21 @@ void mock_replica_config(struct bft_replica_config *cfg, uint32_t id)
 void mock_node_open(struct mock_node *nd, struct mock_keys *k,
 		    const struct bft_replica_config *cfg)
 {
+	mock_node_open_ext(nd, k, cfg, NULL, NULL);
+}
+
+void mock_node_open_ext(struct mock_node *nd, struct mock_keys *k,
+			const struct bft_replica_config *cfg,
+			void (*attach)(struct mock_service *s, void *arg), void *arg)
+{
 	memset(nd, 0, sizeof(*nd));
 	nd->cfg = *cfg;
 	nd->keys = k;
 	mock_io_init(&nd->io, MOCK_EPOCH_US);
 	mock_service_init(&nd->svc);
 	nd->svc.io = &nd->io;
+	if (attach)
+		attach(&nd->svc, arg);
 	ck_assert_int_eq(bft_replica_new(&nd->cfg, k->kr[cfg->id], &nd->io.io, &nd->svc.svc,
 					 &nd->r), BFT_OK);
 	ck_assert_ptr_nonnull(nd->r);
@@ -728,9 +784,15 @@ void fixture_teardown(void)
 
 void fixture_open(const struct bft_replica_config *cfg)
 {
+	fixture_open_ext(cfg, NULL, NULL);
+}
+
+void fixture_open_ext(const struct bft_replica_config *cfg,
+		      void (*attach)(struct mock_service *s, void *arg), void *arg)
+{
 	if (fx.nd.r)
 		mock_node_close(&fx.nd);
-	mock_node_open(&fx.nd, &fx.keys, cfg);
+	mock_node_open_ext(&fx.nd, &fx.keys, cfg, attach, arg);
 }
 
 void fixture_open_replica(uint32_t id, bool tentative)

@@ -10,6 +10,8 @@
  *                        (batch_begin / execute / batch_end / batch_abort /
  *                        execute_ro / checkpoint) with its seq, time and op;
  *                        batch_abort restores the counter of batch_begin.
+ *                        mock_tree.h wraps it into a variant with state
+ *                        transfer (the partition tree, snapshots).
  *   struct mock_keys     keyrings of the fixed test cluster: n = 4 replicas
  *                        (f = 1, nodes 0..3) and 2 clients (nodes 4, 5),
  *                        derived from fixed seeds.
@@ -116,6 +118,8 @@ enum mock_call_kind {
 	MOCK_EXEC_RO = 4,
 	MOCK_CKPT = 5,
 	MOCK_ABORT = 6,
+	MOCK_LEAF_PUT = 7,  /* state transfer, mock_tree.h only */
+	MOCK_XFER_END = 8,  /* state transfer, mock_tree.h only */
 };
 
 #define MOCK_OP_KEEP 256u
@@ -131,6 +135,12 @@ struct mock_call {
 	uint8_t op[MOCK_OP_KEEP]; /* first MOCK_OP_KEEP bytes */
 	uint64_t counter; /* counter after the call */
 	size_t sent_before; /* datagrams the linked mock_io had sent by then */
+	/* CKPT, XFER_END: the digest returned; LEAF_PUT: the digest of the
+	 * bytes put (valid_leaf: they were a valid leaf) */
+	uint8_t digest[BFT_DIGEST_LEN];
+	uint64_t leaf;      /* LEAF_PUT: index */
+	uint32_t leaf_len;  /* LEAF_PUT: bytes */
+	bool valid_leaf;
 };
 
 struct mock_service {
@@ -149,6 +159,9 @@ struct mock_service {
 void mock_service_init(struct mock_service *s);
 void mock_service_free(struct mock_service *s);
 size_t mock_calls_of(const struct mock_service *s, enum mock_call_kind kind);
+/* Append a call of `kind` to s's list (for service variants that wrap this
+ * one, mock_tree.h); returns it zeroed but for kind and sent_before. */
+struct mock_call *mock_record(struct mock_service *s, enum mock_call_kind kind);
 
 /* The counter service's result for a request: u64le(counter after it) || op. */
 uint32_t mock_result(uint64_t counter, const void *op, uint32_t op_len, uint8_t *out);
@@ -199,6 +212,20 @@ size_t mock_forge_vote(struct mock_keys *k, uint8_t *buf, size_t cap, uint8_t ty
 /* CHECKPOINT signed by `from`. */
 size_t mock_forge_checkpoint(struct mock_keys *k, uint8_t *buf, size_t cap, uint32_t from,
 			     uint64_t seq, const uint8_t digest[BFT_DIGEST_LEN]);
+/* FETCH from replica `from` (authenticator). */
+size_t mock_forge_fetch(struct mock_keys *k, uint8_t *buf, size_t cap, uint32_t from,
+			uint32_t level, uint64_t index, uint64_t offset, uint64_t want_seq,
+			uint32_t replier);
+/* META-DATA from replica `from` MACed for `to`: count children with
+ * indices idx and digests (last-modified seqs 0). */
+size_t mock_forge_meta_data(struct mock_keys *k, uint8_t *buf, size_t cap, uint32_t from,
+			    uint32_t to, uint64_t seq, uint32_t level, uint64_t index,
+			    uint16_t count, const uint64_t *idx,
+			    const uint8_t (*digests)[BFT_DIGEST_LEN]);
+/* DATA from replica `from` MACed for `to`. */
+size_t mock_forge_data(struct mock_keys *k, uint8_t *buf, size_t cap, uint32_t from,
+		       uint32_t to, uint64_t seq, uint64_t index, uint32_t offset,
+		       uint32_t total, const uint8_t *data, uint32_t len);
 /* STATUS from replica `from`. */
 size_t mock_forge_status(struct mock_keys *k, uint8_t *buf, size_t cap, uint32_t from,
 			 uint64_t view, uint64_t stable, uint64_t last_exec,
@@ -234,6 +261,11 @@ struct mock_node {
 void mock_replica_config(struct bft_replica_config *cfg, uint32_t id);
 void mock_node_open(struct mock_node *nd, struct mock_keys *k,
 		    const struct bft_replica_config *cfg);
+/* As mock_node_open, calling attach(&nd->svc, arg) before the replica is
+ * created (e.g. mock_tree_attach: the transfer-capable service). */
+void mock_node_open_ext(struct mock_node *nd, struct mock_keys *k,
+			const struct bft_replica_config *cfg,
+			void (*attach)(struct mock_service *s, void *arg), void *arg);
 void mock_node_close(struct mock_node *nd);
 void mock_deliver(struct mock_node *nd, const uint8_t *buf, size_t len);
 
@@ -280,6 +312,9 @@ void fixture_teardown(void);
 
 /* Open fx.nd with fx.keys and cfg (closing a replica still open first). */
 void fixture_open(const struct bft_replica_config *cfg);
+/* fixture_open with mock_node_open_ext's attach hook. */
+void fixture_open_ext(const struct bft_replica_config *cfg,
+		      void (*attach)(struct mock_service *s, void *arg), void *arg);
 /* Open replica id with the unit-test configuration (mock_replica_config)
  * and tentative execution on or off. */
 void fixture_open_replica(uint32_t id, bool tentative);
