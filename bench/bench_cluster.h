@@ -1,0 +1,35 @@
+/*
+ * bench_cluster.h — the local cluster a benchmark owns when it is given no
+ * configuration: a fresh bfsctl-init style cluster (bft/config.h,
+ * bft_local_cluster_write) in a temporary directory, 3f+1 `bfsd --service
+ * null` replicas and `bfsd --unreplicated` on loopback (OSDI '99 §6.1: the
+ * NO-REP baseline runs the same service without replication).
+ *
+ * Must never leave processes or files behind: children die with the
+ * benchmark (procs.h, PDEATHSIG) and bench_cluster_stop() also runs at exit.
+ */
+#ifndef BFS_BENCH_CLUSTER_H
+#define BFS_BENCH_CLUSTER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define BENCH_CLUSTER_IDS 256u /* logical client ids of the bench's group */
+
+/* Write the cluster (f = 1, one client group of BENCH_CLUSTER_IDS ids) and
+ * start its processes; the config path goes to config[len]. 0, or -1 with
+ * a sentence on stderr. At most one owned cluster per process. */
+int bench_cluster_start(char *config, size_t len);
+
+/* SIGTERM every process still running, remove the directory. Idempotent. */
+void bench_cluster_stop(void);
+
+/* SIGKILL replica id (a crash, as in the paper's fault experiments).
+ * Returns false if there is no such running replica. */
+bool bench_cluster_kill(uint32_t id);
+
+/* Whether this process owns a cluster. */
+bool bench_cluster_owned(void);
+
+#endif
