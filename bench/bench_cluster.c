@@ -64,6 +64,39 @@ bool bench_cluster_kill(uint32_t id)
 	return true;
 }
 
+static uint64_t schedstat_us(const char *path)
+{
+	unsigned long long run_ns = 0;
+	FILE *f = fopen(path, "r");
+
+	if (!f)
+		return 0;
+	if (fscanf(f, "%llu", &run_ns) != 1)
+		run_ns = 0;
+	fclose(f);
+	return run_ns / 1000u;
+}
+
+uint64_t bench_cluster_cpu_us(void)
+{
+	char path[64];
+	uint64_t sum = 0;
+	int i;
+
+	for (i = 0; owned && i < N_PROCS; i++) {
+		if (pids[i] <= 0)
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/schedstat", (int)pids[i]);
+		sum += schedstat_us(path);
+	}
+	return sum;
+}
+
+uint64_t bench_self_cpu_us(void)
+{
+	return schedstat_us("/proc/thread-self/schedstat");
+}
+
 /* Write the cluster into sub (a fresh sub-directory of dir) at base_port. */
 static int write_cluster(const char *sub, uint16_t base_port)
 {

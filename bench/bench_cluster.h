@@ -29,6 +29,13 @@ void bench_cluster_stop(void);
  * Returns false if there is no such running replica. */
 bool bench_cluster_kill(uint32_t id);
 
+/* CPU time (µs, from /proc/PID/schedstat) the owned cluster's running
+ * processes have used so far; 0 without an owned cluster. */
+uint64_t bench_cluster_cpu_us(void);
+
+/* CPU time of the calling process's thread (µs). */
+uint64_t bench_self_cpu_us(void);
+
 /* Whether this process owns a cluster. */
 bool bench_cluster_owned(void);
 

@@ -61,15 +61,16 @@ void micro_report_table(FILE *f, const struct micro_result *rs, size_t n)
 	size_t i;
 
 	fprintf(f, "op    mode   clients   mean_us    p50_us    p99_us      ops/s  "
-		"p50/unrep  ops/unrep\n");
+		"p50/unrep  ops/unrep  cpu_us/op (servers+client)\n");
 	for (i = 0; i < n; i++) {
 		const struct micro_result *r = &rs[i];
 		char op[24];
 
 		op_name(&r->p, op, sizeof(op));
-		fprintf(f, "%-5s %-6s %7u %9.0f %9.0f %9.0f %10.0f  %8.2fx  %8.2fx%s\n", op,
-			micro_mode_name(r->p.mode), r->p.clients, r->mean_us, r->p50_us,
-			r->p99_us, r->ops_per_s, r->p50_ratio, r->ops_ratio,
+		fprintf(f, "%-5s %-6s %7u %9.0f %9.0f %9.0f %10.0f  %8.2fx  %8.2fx  %6.1f+%.1f%s\n",
+			op, micro_mode_name(r->p.mode), r->p.clients, r->mean_us, r->p50_us,
+			r->p99_us, r->ops_per_s, r->p50_ratio, r->ops_ratio, r->server_cpu_us,
+			r->client_cpu_us,
 			r->valid ? "" : "  (incomplete: failures or no samples)");
 	}
 }
@@ -130,6 +131,8 @@ int micro_report_json(FILE *f, const struct micro_result *rs, size_t n)
 			r->p99_us, r->ops_per_s);
 		json_ratio(f, "p50_ratio_to_unrep", r->p50_ratio);
 		json_ratio(f, "ops_ratio_to_unrep", r->ops_ratio);
+		fprintf(f, ",\"server_cpu_us_per_op\":%.2f,\"client_cpu_us_per_op\":%.2f",
+			r->server_cpu_us, r->client_cpu_us);
 		fprintf(f, ",\"seconds\":%.3f,\"completed\":%llu,\"failed\":%llu,\"view\":%llu,"
 			"\"valid\":%s}", r->p.seconds, (unsigned long long)r->completed,
 			(unsigned long long)r->failed, (unsigned long long)r->final_view,

@@ -49,6 +49,8 @@ struct run {
 	uint64_t completed, failed, second_done;
 	uint32_t *samples;
 	uint32_t n_samples, cap_samples;
+	uint64_t cpu0_server, cpu0_client; /* at the start of the measured period */
+	uint64_t cpu_server, cpu_client;   /* used during it */
 	bool samples_full;
 };
 
@@ -143,6 +145,10 @@ static void summarize(struct run *r, struct micro_result *out)
 	out->failed = r->failed;
 	out->ops_per_s = (double)r->completed / r->p->seconds;
 	out->final_view = bft_client_view(r->c);
+	if (r->completed) {
+		out->server_cpu_us = (double)r->cpu_server / (double)r->completed;
+		out->client_cpu_us = (double)r->cpu_client / (double)r->completed;
+	}
 	if (!r->n_samples)
 		return;
 	qsort(r->samples, r->n_samples, sizeof(*r->samples), cmp_u32);
@@ -187,17 +193,27 @@ static void drive(struct run *r, const struct micro_target *t)
 				   ? r->measure_us + (uint64_t)(p->kill_primary_at * 1e6)
 				   : 0;
 	unsigned sec = 0;
+	bool measuring = false;
 
 	for (;;) {
 		uint64_t now = bft_loop_mono_us();
+
+		if (!measuring && now >= r->measure_us) {
+			measuring = true;
+			r->cpu0_server = bench_cluster_cpu_us();
+			r->cpu0_client = bench_self_cpu_us();
+		}
 
 		if (now >= r->measure_us + (sec + 1) * 1000000ull) {
 			sec++;
 			if (p->per_second)
 				print_second(r, sec);
 		}
-		if (now >= r->deadline_us)
+		if (now >= r->deadline_us) {
+			r->cpu_server = bench_cluster_cpu_us() - r->cpu0_server;
+			r->cpu_client = bench_self_cpu_us() - r->cpu0_client;
 			break;
+		}
 		if (kill_us && now >= kill_us) {
 			kill_primary(r, t, p->kill_primary_at);
 			kill_us = 0;

@@ -41,6 +41,8 @@ struct micro_result {
 	double p50_ratio;         /* p50 / the unreplicated p50 (0: none) */
 	double ops_ratio;         /* ops/s / the unreplicated ops/s (0: none) */
 	uint64_t final_view;      /* the clients' view at the end */
+	double server_cpu_us;     /* per op: the owned cluster's processes (0: n/a) */
+	double client_cpu_us;     /* per op: this client process */
 	bool valid;               /* measured something, nothing failed */
 };
 
