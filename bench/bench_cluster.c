@@ -107,12 +107,15 @@ static int write_cluster(const char *sub, uint16_t base_port)
 	return bft_local_cluster_write(&lc, diag, NULL) == 0 ? 0 : -1;
 }
 
-static int start_procs(const char *sub, const char *config)
+static int start_procs(const char *sub, const char *config, const char *const *args)
 {
-	static const char *const extra[] = { "--log-level", "warn", "--service", "null",
-					     NULL };
+	const char *extra[5 + BENCH_CLUSTER_MAX_ARGS] = { "--log-level", "warn", "--service",
+							  "null" };
 	char bfsd[1024], log[1200];
 	int i;
+
+	for (i = 0; args && args[i] && i < (int)BENCH_CLUSTER_MAX_ARGS; i++)
+		extra[4 + i] = args[i];
 
 	procs_sibling("../bfsd/daemon/bfsd", bfsd, sizeof(bfsd));
 	for (i = 0; i < N_PROCS; i++) {
@@ -127,7 +130,7 @@ static int start_procs(const char *sub, const char *config)
 	return 0;
 }
 
-int bench_cluster_start(char *config, size_t len)
+int bench_cluster_start(char *config, size_t len, const char *const *bfsd_args)
 {
 	char sub[sizeof(dir) + 16];
 	int t;
@@ -145,7 +148,7 @@ int bench_cluster_start(char *config, size_t len)
 
 		snprintf(sub, sizeof(sub), "%s/c%d", dir, t);
 		snprintf(config, len, "%s/bfs.conf", sub);
-		if (write_cluster(sub, base) == 0 && start_procs(sub, config) == 0)
+		if (write_cluster(sub, base) == 0 && start_procs(sub, config, bfsd_args) == 0)
 			return 0;
 		stop_procs();
 	}

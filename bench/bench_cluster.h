@@ -17,10 +17,14 @@
 
 #define BENCH_CLUSTER_IDS 256u /* logical client ids of the bench's group */
 
+#define BENCH_CLUSTER_MAX_ARGS 8 /* extra bfsd arguments */
+
 /* Write the cluster (f = 1, one client group of BENCH_CLUSTER_IDS ids) and
- * start its processes; the config path goes to config[len]. 0, or -1 with
- * a sentence on stderr. At most one owned cluster per process. */
-int bench_cluster_start(char *config, size_t len);
+ * start its processes with bfsd_args (NULL-terminated, at most
+ * BENCH_CLUSTER_MAX_ARGS, may be NULL) added to every bfsd command line;
+ * the config path goes to config[len]. 0, or -1 with a sentence on stderr.
+ * At most one owned cluster per process. */
+int bench_cluster_start(char *config, size_t len, const char *const *bfsd_args);
 
 /* SIGTERM every process still running, remove the directory. Idempotent. */
 void bench_cluster_stop(void);

@@ -9,6 +9,7 @@
  *                   [--clients C[,C..]] [--seconds S] [--warmup S]
  *                   [--json FILE] [--config FILE] [--client-id ID]
  *                   [--paper] [--per-second] [--kill-primary-at S]
+ *                   [--bfsd-arg ARG]...
  *
  * Must reject every malformed option with a sentence, and never kill a
  * process of a cluster it does not own.
@@ -37,6 +38,8 @@ struct micro_opts {
 	long client_id;           /* -1: the first [clients] section */
 	bool paper, per_second;
 	double kill_at;
+	const char *bfsd_args[BENCH_CLUSTER_MAX_ARGS + 1];
+	unsigned n_bfsd_args;
 };
 
 static void usage(FILE *f)
@@ -46,6 +49,7 @@ static void usage(FILE *f)
 		"                       [--clients C[,C...]] [--seconds S] [--warmup S]\n"
 		"                       [--json FILE] [--config FILE] [--client-id ID]\n"
 		"                       [--paper] [--per-second] [--kill-primary-at S]\n"
+		"                       [--bfsd-arg ARG]...\n"
 		"\n"
 		"Null operations with an A KiB argument and a B KiB result (OSDI '99 §6.3),\n"
 		"read-write (rw), read-only (ro) or unreplicated (unrep), C closed-loop\n"
@@ -56,7 +60,9 @@ static void usage(FILE *f)
 		"afterwards. --paper runs 0/0, 4/0, 0/4 x rw, ro, unrep with one client and\n"
 		"prints the paper's Table 2 beside it. --per-second prints throughput every\n"
 		"second; --kill-primary-at S kills the primary S seconds into the measured\n"
-		"period (own cluster, one replicated configuration; implies --per-second).\n");
+		"period (own cluster, one replicated configuration; implies --per-second).\n"
+		"--bfsd-arg adds ARG to the own cluster's bfsd command lines (e.g.\n"
+		"--bfsd-arg --sched --bfsd-arg normal).\n");
 }
 
 static bool bad(const char *opt, const char *v, const char *want)
@@ -175,6 +181,12 @@ static bool parse_opt(struct micro_opts *o, const char *a, const char *v, int *u
 		*(!strcmp(a, "--json") ? &o->json : &o->config) = v;
 		return true;
 	}
+	if (!strcmp(a, "--bfsd-arg")) {
+		if (!v || o->n_bfsd_args == BENCH_CLUSTER_MAX_ARGS)
+			return bad(a, v, "needs a value (at most 8 of them)");
+		o->bfsd_args[o->n_bfsd_args++] = v;
+		return true;
+	}
 	if (!strcmp(a, "--client-id")) {
 		if (!parse_u32(v, UINT32_MAX - 1, &id))
 			return bad(a, v, "must be a client id of the configuration");
@@ -220,6 +232,11 @@ static bool parse_args(int argc, char **argv, struct micro_opts *o)
 		o->clients[o->n_clients++] = 1;
 	if (!o->modes[MICRO_RW] && !o->modes[MICRO_RO] && !o->modes[MICRO_UNREP])
 		o->modes[MICRO_RW] = true;
+	if (o->config && o->n_bfsd_args) {
+		fprintf(stderr, "bfs-bench micro: --bfsd-arg is for the bench's own cluster "
+			"(no --config)\n");
+		return false;
+	}
 	if (o->kill_at > 0) {
 		if (o->config || o->n_shapes != 1 || o->n_clients != 1 ||
 		    o->modes[MICRO_RW] == o->modes[MICRO_RO]) {
@@ -322,7 +339,7 @@ int micro_main(int argc, char **argv)
 	if (o.config) {
 		t.config = o.config;
 	} else {
-		if (bench_cluster_start(config, sizeof(config)) != 0)
+		if (bench_cluster_start(config, sizeof(config), o.bfsd_args) != 0)
 			return 1;
 		t.config = config;
 	}
