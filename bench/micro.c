@@ -102,7 +102,7 @@ static bool parse_seconds(const char *s, double min, double max, double *out)
 /* Split a comma list into at most MAX_LIST items, each parsed by fn. */
 static bool parse_list(const char *opt, const char *v, bool (*fn)(struct micro_opts *,
 								  const char *),
-		       struct micro_opts *o)
+		       const char *item_want, struct micro_opts *o)
 {
 	char buf[256], *save = NULL, *item;
 	unsigned n = 0;
@@ -112,8 +112,7 @@ static bool parse_list(const char *opt, const char *v, bool (*fn)(struct micro_o
 	snprintf(buf, sizeof(buf), "%s", v);
 	for (item = strtok_r(buf, ",", &save); item; item = strtok_r(NULL, ",", &save)) {
 		if (++n > MAX_LIST || !fn(o, item))
-			return bad(opt, v, n > MAX_LIST ? "too many items (at most 16)"
-							: "has an item that is not valid");
+			return bad(opt, v, n > MAX_LIST ? "too many items (at most 16)" : item_want);
 	}
 	return n ? true : bad(opt, v, "is empty");
 }
@@ -162,11 +161,13 @@ static bool parse_opt(struct micro_opts *o, const char *a, const char *v, int *u
 
 	*used = 2;
 	if (!strcmp(a, "--op"))
-		return parse_list(a, v, add_shape, o);
+		return parse_list(a, v, add_shape, "each item is A/B, argument and result "
+				  "sizes in KiB from 0 to 56", o);
 	if (!strcmp(a, "--mode"))
-		return parse_list(a, v, add_mode, o);
+		return parse_list(a, v, add_mode, "each item is rw, ro or unrep", o);
 	if (!strcmp(a, "--clients"))
-		return parse_list(a, v, add_clients, o);
+		return parse_list(a, v, add_clients, "each item is a number of clients from 1 "
+				  "to 4096", o);
 	if (!strcmp(a, "--seconds"))
 		return parse_seconds(v, 0.05, 3600, &o->seconds) ||
 		       bad(a, v, "must be from 0.05 to 3600");
