@@ -107,6 +107,12 @@ static void submit_one(struct slot *s)
 		r->failed++;
 }
 
+static void put_le32(uint8_t *p, uint32_t v)
+{
+	for (int i = 0; i < 4; i++)
+		p[i] = (uint8_t)(v >> (8 * i));
+}
+
 /* The paper's A/B: an A KiB argument, a B KiB result (the null service's
  * echo header asks for the result size; without it the result is empty). */
 static int make_op(struct run *r, const struct micro_shape *sh)
@@ -121,9 +127,8 @@ static int make_op(struct run *r, const struct micro_shape *sh)
 		return -1;
 	memset(r->op, 0xab, len);
 	if (result) {
-		uint32_t hdr[2] = { NULL_OP_MAGIC, result }; /* little-endian hosts */
-
-		memcpy(r->op, hdr, sizeof(hdr));
+		put_le32(r->op, NULL_OP_MAGIC);
+		put_le32(r->op + 4, result);
 	}
 	r->op_len = len;
 	return 0;
