@@ -4,9 +4,13 @@
  * requests go to every replica).
  *
  * One outstanding request. It goes to the primary of the view the client
- * believes in (large and read-only requests: to every replica); when no
- * result is accepted within the retransmission timeout it goes to every
- * replica asking all of them for the full result, with exponential backoff.
+ * believes in (large requests: to every replica; read-only requests: to
+ * 2f+1 replicas, the designated replier first, skipping replicas that were
+ * quiet on the last request — the 2f+1 matching replies §5.1.3 needs, and
+ * n-2f-1 fewer replicas woken); when no result is accepted within the
+ * retransmission timeout it goes to every replica asking all of them for the
+ * full result, with exponential backoff (a read-only request is reissued
+ * read-write instead).
  * Each replica holds one reply slot, overwritten by its later replies, so a
  * faulty replica influences only its own vote.
  *
@@ -56,6 +60,7 @@ struct bft_client_core {
 	uint64_t timeout_ms;
 	uint64_t quiet;           /* replicas that had not replied when the last
 				     request completed: not designated replier */
+	uint64_t asked;           /* replicas the outstanding request went to */
 	struct reply_slot slots[BFT_MAX_REPLICAS];
 	struct bft_msg in;
 	uint8_t *out;             /* BFT_MAX_MSG */
@@ -163,8 +168,27 @@ static uint32_t pick_replier(const struct bft_client_core *c)
 	return first;
 }
 
+/* A read-only request's first recipients: 2f+1 replicas from the
+ * designated replier on, preferring those that were not quiet. */
+static uint64_t ro_quorum(const struct bft_client_core *c, uint32_t replier)
+{
+	uint32_t want = 2 * c->cfg.f + 1, got = 0, pass, k;
+	uint64_t set = 0;
+
+	for (pass = 0; pass < 2 && got < want; pass++)
+		for (k = 0; k < c->cfg.n && got < want; k++) {
+			uint32_t j = (replier + k) % c->cfg.n;
+
+			if ((set >> j & 1) || (pass == 0 && (c->quiet >> j & 1)))
+				continue;
+			set |= 1ull << j;
+			got++;
+		}
+	return set;
+}
+
 /* Encode the outstanding request (replier: one replica or all) and send it
- * to the primary only or to every replica. */
+ * to the primary only, to a read-only quorum, or to every replica. */
 static void transmit(struct bft_client_core *c, bool to_all)
 {
 	struct bft_request q = {
@@ -182,8 +206,14 @@ static void transmit(struct bft_client_core *c, bool to_all)
 		clog_(c, BFT_LOG_ERROR, "cannot encode request: %s", bft_strerror(len));
 		return;
 	}
+	if (!to_all)
+		c->asked = 1ull << (c->view % c->cfg.n);
+	else if (c->read_only && c->attempts == 0 && !CBUG(c, BFT_CLIENT_BUG_ONE_REPLY))
+		c->asked = ro_quorum(c, q.replier);
+	else
+		c->asked = c->cfg.n == 64 ? ~0ull : (1ull << c->cfg.n) - 1;
 	for (j = 0; j < c->cfg.n; j++)
-		if (to_all || j == c->view % c->cfg.n)
+		if (c->asked >> j & 1)
 			c->io->send(c->io->data, j, c->out, (size_t)len);
 	c->io->set_timer(c->io->data, BFT_TIMER_CLIENT, c->timeout_ms);
 }
@@ -195,6 +225,7 @@ static void start(struct bft_client_core *c, bool read_only)
 	c->ts++;
 	c->read_only = read_only;
 	c->attempts = 0;
+	c->asked = 0;
 	c->timeout_ms = c->cfg.retrans_ms;
 	for (i = 0; i < c->cfg.n; i++) {
 		c->slots[i].have = false;
@@ -250,7 +281,7 @@ static void finish(struct bft_client_core *c, int status, const uint8_t *result,
 /* Check for an accepted result; returns true when the request finished. */
 static bool check_quorum(struct bft_client_core *c)
 {
-	uint32_t i, j, all, final, replies = 0, best = 0;
+	uint32_t i, j, all, final, replies = 0, best = 0, waiting = 0;
 
 	for (i = 0; i < c->cfg.n; i++) {
 		const struct reply_slot *s = &c->slots[i];
@@ -282,8 +313,11 @@ static bool check_quorum(struct bft_client_core *c)
 			return true;
 		}
 	}
-	/* Read-only: 2f+1 matching can no longer happen — order it instead. */
-	if (c->read_only && best + (c->cfg.n - replies) < 2 * c->cfg.f + 1) {
+	/* Read-only: 2f+1 matching can no longer happen from the replicas asked
+	 * — order it instead. */
+	for (i = 0; i < c->cfg.n; i++)
+		waiting += (c->asked >> i & 1) && !c->slots[i].have;
+	if (c->read_only && best + waiting < 2 * c->cfg.f + 1) {
 		clog_(c, BFT_LOG_DEBUG, "read-only replies disagree; retrying read-write");
 		start(c, false);
 	}

@@ -47,6 +47,11 @@ uint32_t bft_client_pending(const struct bft_client *c)
 	return c->n_lanes - c->n_idle + c->n_queued;
 }
 
+uint64_t bft_client_view(const struct bft_client *c)
+{
+	return c->view;
+}
+
 /* ---- lanes ---- */
 
 static int lane_start(struct lane *ln, struct client_req *req, const uint8_t *op)

@@ -21,8 +21,12 @@ static void io_send(void *data, uint32_t to, const uint8_t *buf, size_t len)
 static void timer_fired(void *data)
 {
 	struct bft_netio_timer *t = data;
+	struct bft_net *net = t->owner->net;
 
+	/* A timer often multicasts (STATUS, retransmissions): one sendmmsg. */
+	bft_net_cork(net);
 	t->owner->on_timer(t->owner->data, t->which);
+	bft_net_uncork(net);
 }
 
 static void io_set_timer(void *data, enum bft_timer which, uint64_t ms)

@@ -161,7 +161,7 @@ START_TEST(submit_sends_request_to_primary_only)
 }
 END_TEST
 
-START_TEST(submit_big_and_read_only_go_to_all)
+START_TEST(submit_big_goes_to_all_read_only_to_a_quorum)
 {
 	uint8_t op[100];
 	uint64_t ts = FIRST_TS + 1;
@@ -175,13 +175,36 @@ START_TEST(submit_big_and_read_only_go_to_all)
 	full_reply(1, 0, 0, ts, "r");
 	ck_assert_int_eq(done.calls, 1);
 
+	/* Read-only: 2f+1 replicas, the replicas that answered (0, 1) before
+	 * the quiet ones (2 and 3), the first quiet one in rotation order. */
 	mock_io_clear(&io);
 	submit("get", true);
 	ts++;
-	ck_assert_uint_eq(io.n_sent, MOCK_N);
-	for (uint32_t j = 0; j < MOCK_N; j++) /* 2 and 3 were quiet */
+	ck_assert_uint_eq(io.n_sent, 2 * MOCK_F + 1);
+	for (uint32_t j = 0; j < 2 * MOCK_F + 1; j++)
 		assert_request(j, j, ts, BFT_REQ_READ_ONLY, replier_skipping(ts, 0xc), "get", 3);
 	ck_assert(bft_client_core_last_read_only(cl));
+}
+END_TEST
+
+/* A read-only request sent to 2f+1 replicas falls back to read-write as
+ * soon as one of them disagrees: 2f+1 matching replies are then impossible. */
+START_TEST(read_only_quorum_disagreement_reissues_read_write)
+{
+	uint64_t ts = FIRST_TS + 1;
+	uint32_t r = replier_of(ts);
+
+	submit("get", true);
+	ck_assert_uint_eq(io.n_sent, 2 * MOCK_F + 1);
+	mock_io_clear(&io);
+	full_reply(r, BFT_REP_READ_ONLY, 0, ts, "A");
+	ck_assert_uint_eq(io.n_sent, 0);
+	digest_reply((r + 1) % MOCK_N, BFT_REP_READ_ONLY, 0, ts, "B");
+	/* one replica asked is left: at most 2 can match */
+	ck_assert_int_eq(done.calls, 0);
+	ck_assert_uint_eq(io.n_sent, 1);
+	assert_request(0, 0, ts + 1, 0, replier_of(ts + 1), "get", 3);
+	ck_assert(!bft_client_core_last_read_only(cl));
 }
 END_TEST
 
@@ -523,7 +546,8 @@ int main(void)
 {
 	const TTest *tests[] = {
 		submit_sends_request_to_primary_only,
-		submit_big_and_read_only_go_to_all, quiet_replica_not_designated,
+		submit_big_goes_to_all_read_only_to_a_quorum,
+		read_only_quorum_disagreement_reissues_read_write, quiet_replica_not_designated,
 		busy_and_too_long,
 		f_plus_1_final_replies_complete,
 		mismatched_final_replies_do_not_complete,

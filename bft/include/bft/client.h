@@ -89,5 +89,8 @@ int bft_client_poll(struct bft_client *c, int timeout_ms);
 /* Lanes (logical client ids in use), requests in flight + queued. */
 uint32_t bft_client_lanes(const struct bft_client *c);
 uint32_t bft_client_pending(const struct bft_client *c);
+/* The highest view f+1 replicas' replies have shown any lane (0 in
+ * unreplicated mode): the primary is replica view mod n. */
+uint64_t bft_client_view(const struct bft_client *c);
 
 #endif

@@ -83,10 +83,19 @@ int bft_net_new(struct bft_loop *loop, const struct bft_net_config *cfg,
 		bft_net_recv_fn recv, void *data, struct bft_net **out);
 void bft_net_free(struct bft_net *net); /* NULL is a no-op */
 
-/* Best effort: failures are counted, never reported. */
+/* Best effort: failures are counted, never reported. While the net is
+ * corked the datagram is copied and queued; it leaves when the last cork is
+ * released. */
 void bft_net_send(struct bft_net *net, uint32_t to, const uint8_t *buf, size_t len);
 void bft_net_send_addr(struct bft_net *net, const struct bft_addr *to,
 		       const uint8_t *buf, size_t len);
+
+/* Cork (nestable) / uncork: sends in between leave together, in one
+ * sendmmsg, at the last uncork. The receive path corks around each burst;
+ * callers cork around other callbacks that may send several datagrams.
+ * Every cork must be matched before control returns to the loop. */
+void bft_net_cork(struct bft_net *net);
+void bft_net_uncork(struct bft_net *net);
 
 void bft_net_get_stats(const struct bft_net *net, struct bft_net_stats *out);
 /* The socket's bound address (useful with port 0). */
