@@ -149,7 +149,8 @@ static void idxset_sort_unique(struct idxset *s)
 {
 	if (s->n == 0)
 		return;
-	qsort(s->v, s->n, sizeof(*s->v), cmp_u32);
+	if (s->n > 1)
+		qsort(s->v, s->n, sizeof(*s->v), cmp_u32);
 	size_t m = 1;
 	for (size_t i = 1; i < s->n; i++)
 		if (s->v[i] != s->v[m - 1])
@@ -375,7 +376,8 @@ int bfs_digest_full(struct bfs_fs *fs, MDB_txn *txn, uint8_t root[DLEN])
 		free(l.v);
 		return rc;
 	}
-	qsort(l.v, l.n, sizeof(*l.v), cmp_objrec);
+	if (l.n > 1)
+		qsort(l.v, l.n, sizeof(*l.v), cmp_objrec);
 	size_t n = 0;
 	for (size_t i = 0; i < l.n;) {
 		uint32_t b = bfs_get_be32(l.v[i].key);

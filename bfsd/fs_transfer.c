@@ -263,8 +263,8 @@ static int drop_old(struct bfs_fs *fs, MDB_txn *txn, const struct oldobj *d,
 		    const struct objs *nw)
 {
 	struct bfs_leaf_obj key = { .tag = d->tag, .key = d->key, .klen = d->klen };
-	if (bsearch(&key, nw->v, nw->n, sizeof(*nw->v), cmp_obj) != NULL)
-		return BFS_OK;
+	if (nw->n && bsearch(&key, nw->v, nw->n, sizeof(*nw->v), cmp_obj) != NULL)
+		return BFS_OK; /* (an empty new leaf may have no array at all) */
 	if (d->tag == BFS_DB_DIRENTS) {
 		MDB_val v;
 		bool found;
