@@ -107,17 +107,6 @@ int bfs_node_get(struct bfs_fs *fs, MDB_txn *txn, uint32_t level, uint32_t index
 	return BFS_OK;
 }
 
-/* Interior node from its 16 children (zero if they all are). */
-static void interior_digest(const uint8_t child[FANOUT][DLEN], uint8_t out[DLEN])
-{
-	for (unsigned i = 0; i < FANOUT; i++)
-		if (memcmp(child[i], zero_digest, DLEN) != 0) {
-			bft_sha256(child, FANOUT * DLEN, out);
-			return;
-		}
-	memset(out, 0, DLEN);
-}
-
 /* ---- sorted sets of node indexes ---- */
 
 struct idxset {
@@ -257,7 +246,7 @@ static int refresh_level(struct bfs_fs *fs, MDB_txn *txn, uint32_t level, struct
 			if (rc != BFS_OK)
 				return rc;
 		}
-		interior_digest((const uint8_t (*)[DLEN])child, d);
+		bft_tree_node_digest((const uint8_t (*)[DLEN])child, FANOUT, d);
 		int rc = node_put(fs, txn, level, set->v[i], d);
 		if (rc != BFS_OK)
 			return rc;
@@ -357,7 +346,7 @@ static size_t fold_level(const struct node *in, size_t n, struct node *out)
 		for (; i < n && (in[i].index >> FANOUT_BITS) == parent; i++)
 			memcpy(child[in[i].index & (FANOUT - 1)], in[i].d, DLEN);
 		struct node nd = { .index = parent };
-		interior_digest((const uint8_t (*)[DLEN])child, nd.d);
+		bft_tree_node_digest((const uint8_t (*)[DLEN])child, FANOUT, nd.d);
 		out[m++] = nd;
 	}
 	return m;

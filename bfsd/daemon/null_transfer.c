@@ -28,8 +28,6 @@
 #define LEAF0_LEN 20u
 #define REC_HDR 16u
 
-static const uint8_t zero[DL];
-
 static void put_le16(uint8_t *p, uint16_t v)
 {
 	p[0] = (uint8_t)v;
@@ -213,16 +211,6 @@ static void leaf_hash(const uint8_t *b, uint32_t len, uint8_t out[DL])
 		bft_sha256(b, len, out);
 }
 
-static void interior(const uint8_t ch[NULL_FANOUT][DL], uint8_t out[DL])
-{
-	for (unsigned i = 0; i < NULL_FANOUT; i++)
-		if (memcmp(ch[i], zero, DL)) {
-			bft_sha256(ch, NULL_FANOUT * DL, out);
-			return;
-		}
-	memset(out, 0, DL);
-}
-
 /* ---- snapshots ---- */
 
 static void snap_free(struct null_snap *sn)
@@ -253,8 +241,9 @@ static int snap_make(const struct null_service *s, uint64_t seq, struct null_sna
 		return err;
 	}
 	for (i = 0; i < NULL_FANOUT; i++)
-		interior((const uint8_t (*)[DL])sn->digest[i * NULL_FANOUT], sn->mid[i]);
-	interior((const uint8_t (*)[DL])sn->mid, sn->root);
+		bft_tree_node_digest((const uint8_t (*)[DL])sn->digest[i * NULL_FANOUT], NULL_FANOUT,
+				     sn->mid[i]);
+	bft_tree_node_digest((const uint8_t (*)[DL])sn->mid, NULL_FANOUT, sn->root);
 	sn->seq = seq;
 	*out = sn;
 	return BFT_OK;

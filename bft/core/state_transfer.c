@@ -337,20 +337,6 @@ static bool answer_ok(struct bft_replica *r, uint64_t seq)
 	return true;
 }
 
-/* SHA-256 of the children's digests, zero when all are zero (bft/io.h). */
-static void interior_digest(const struct bft_replica *r, uint8_t (*kids)[BFT_DIGEST_LEN],
-			    uint8_t out[BFT_DIGEST_LEN])
-{
-	uint32_t fan = r->svc->tree_fanout, i;
-
-	for (i = 0; i < fan && is_zero(kids[i]); i++)
-		;
-	if (i == fan)
-		memset(out, 0, BFT_DIGEST_LEN);
-	else
-		bft_sha256(kids, (size_t)fan * BFT_DIGEST_LEN, out);
-}
-
 void recv_meta_data(struct bft_replica *r)
 {
 	const struct bft_meta_data *md = &r->in.u.meta_data;
@@ -375,7 +361,7 @@ void recv_meta_data(struct bft_replica *r)
 		if (idx != md->index * fan + i)
 			return bad_replier(r, "misnumbered children");
 	}
-	interior_digest(r, r->st.kids, d);
+	bft_tree_node_digest((const uint8_t (*)[BFT_DIGEST_LEN])r->st.kids, fan, d);
 	if (memcmp(d, x->node.digest, BFT_DIGEST_LEN))
 		return bad_replier(r, "children that do not match their parent's digest");
 	it = x->node;

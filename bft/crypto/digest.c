@@ -49,6 +49,20 @@ void bft_sha256(const void *data, size_t len, uint8_t out[BFT_DIGEST_LEN])
 	OPENSSL_cleanse(&c, sizeof(c));
 }
 
+void bft_tree_node_digest(const uint8_t (*children)[BFT_DIGEST_LEN], uint32_t fanout,
+			  uint8_t out[BFT_DIGEST_LEN])
+{
+	static const uint8_t zero[BFT_DIGEST_LEN];
+	uint32_t i;
+
+	for (i = 0; i < fanout; i++)
+		if (memcmp(children[i], zero, BFT_DIGEST_LEN) != 0) {
+			bft_sha256(children, (size_t)fanout * BFT_DIGEST_LEN, out);
+			return;
+		}
+	memset(out, 0, BFT_DIGEST_LEN);
+}
+
 /*
  * The opaque storage is accessed as a SHA256_CTX through memcpy rather than
  * a pointer cast, so the code is correct whatever the aliasing rules.

@@ -23,8 +23,6 @@
 #define N_LEAVES 256u /* TOY_FANOUT ^ TOY_DEPTH */
 #define N_NODES (1u + 4u + 16u + 64u + 256u)
 
-static const uint8_t zero[BFT_DIGEST_LEN];
-
 /* Serialize leaf `index` of st into buf (TOY_LEAF_MAX bytes); its length. */
 static uint32_t leaf_bytes(const struct toy_state *st, uint32_t n_clients, uint64_t index,
 			   uint8_t *buf)
@@ -93,23 +91,15 @@ static void build_tree(const struct toy_state *st, uint32_t n_clients,
 		       uint8_t (*tree)[BFT_DIGEST_LEN])
 {
 	uint8_t buf[TOY_LEAF_MAX];
-	uint32_t level, i, k;
+	uint32_t level, i;
 
 	for (i = 0; i < N_LEAVES; i++)
 		leaf_hash(i, buf, leaf_bytes(st, n_clients, i, buf), tree[node_at(TOY_DEPTH, i)]);
-	for (level = TOY_DEPTH; level-- > 0;) {
-		for (i = 0; i < (1u << (2 * level)); i++) {
-			uint8_t (*kids)[BFT_DIGEST_LEN] = &tree[node_at(level + 1, (uint64_t)i * 4)];
-			uint8_t *out = tree[node_at(level, i)];
-
-			for (k = 0; k < TOY_FANOUT && !memcmp(kids[k], zero, BFT_DIGEST_LEN); k++)
-				;
-			if (k == TOY_FANOUT)
-				memset(out, 0, BFT_DIGEST_LEN);
-			else
-				bft_sha256(kids, TOY_FANOUT * BFT_DIGEST_LEN, out);
-		}
-	}
+	for (level = TOY_DEPTH; level-- > 0;)
+		for (i = 0; i < (1u << (2 * level)); i++)
+			bft_tree_node_digest((const uint8_t (*)[BFT_DIGEST_LEN])
+					     tree[node_at(level + 1, (uint64_t)i * 4)],
+					     TOY_FANOUT, tree[node_at(level, i)]);
 }
 
 void toy_tree_root(const struct toy_state *st, uint32_t n_clients, uint8_t out[BFT_DIGEST_LEN])

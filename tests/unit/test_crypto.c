@@ -112,6 +112,27 @@ START_TEST(sha256_incremental_odd_chunks)
 }
 END_TEST
 
+/* The state-transfer tree's node rule (bft/io.h): zero for an empty
+ * subtree, else SHA-256 of the children, zero children included. */
+START_TEST(tree_node_digest_rule)
+{
+	uint8_t kids[3][BFT_DIGEST_LEN], out[BFT_DIGEST_LEN], want[BFT_DIGEST_LEN];
+	static const uint8_t zero[BFT_DIGEST_LEN];
+
+	memset(kids, 0, sizeof(kids));
+	memset(out, 0x77, sizeof(out));
+	bft_tree_node_digest((const uint8_t (*)[BFT_DIGEST_LEN])kids, 3, out);
+	ck_assert_mem_eq(out, zero, BFT_DIGEST_LEN);
+	kids[2][31] = 1;
+	bft_tree_node_digest((const uint8_t (*)[BFT_DIGEST_LEN])kids, 3, out);
+	bft_sha256(kids, sizeof(kids), want);
+	ck_assert_mem_eq(out, want, BFT_DIGEST_LEN);
+	/* only the first fanout children count */
+	bft_tree_node_digest((const uint8_t (*)[BFT_DIGEST_LEN])kids, 2, out);
+	ck_assert_mem_eq(out, zero, BFT_DIGEST_LEN);
+}
+END_TEST
+
 START_TEST(sha256_million_a)
 {
 	const size_t n = 1000000;
@@ -889,6 +910,7 @@ static Suite *crypto_suite(void)
 	tcase_add_test(prim, sha256_oneshot);
 	tcase_add_test(prim, sha256_incremental_odd_chunks);
 	tcase_add_test(prim, sha256_million_a);
+	tcase_add_test(prim, tree_node_digest_rule);
 	tcase_add_test(prim, hmac_rfc4231);
 	tcase_add_test(prim, mac_public_api);
 	tcase_add_test(prim, ed25519_rfc8032);

@@ -40,6 +40,12 @@
 
 void bft_sha256(const void *data, size_t len, uint8_t out[BFT_DIGEST_LEN]);
 
+/* A state-transfer tree node's digest from its fanout children (bft/io.h,
+ * struct bft_service): all-zero when every child is all-zero (an empty
+ * subtree), else SHA-256 of the children's digests in order. */
+void bft_tree_node_digest(const uint8_t (*children)[BFT_DIGEST_LEN], uint32_t fanout,
+			  uint8_t out[BFT_DIGEST_LEN]);
+
 /* Incremental SHA-256. The context lives on the caller's stack; no allocation. */
 struct bft_sha256_ctx {
 	uint64_t opaque[16]; /* holds an OpenSSL SHA256_CTX-equivalent state */
