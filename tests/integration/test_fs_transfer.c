@@ -19,7 +19,7 @@
  *      replica that executed as far as replica 0, the from-scratch digest
  *      must equal replica 0's.
  *
- *   test_fs_transfer BFSD BFSCTL   (meson passes the built programs)
+ *   test_fs_transfer BFSD   (meson passes the built daemon)
  */
 #include <signal.h>
 #include <stdio.h>
@@ -27,7 +27,6 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/socket.h>
-#include <sys/wait.h>
 
 #include "nfs3_prot.h"
 
@@ -185,27 +184,22 @@ static bool start(int id)
 	return pids[id] > 0;
 }
 
-static bool init_cluster(const char *bfsctl)
+/* The cluster bfsctl init would write (bft_local_cluster_write), with
+ * checkpoints every 16 batches and a 32-batch log window. */
+static bool init_cluster(void)
 {
-	char port_s[16], cdir[64], *text = NULL, *p;
-	int status = -1;
+	struct bft_local_cluster lc = { .f = 1, .groups = 1, .ids_per_group = 4,
+					.host = "127.0.0.1" };
+	char cdir[64], *text = NULL, *p;
 	size_t n = 0;
 	FILE *f;
-	pid_t pid;
 
-	snprintf(port_s, sizeof(port_s), "%u", 42000 + (getpid() % 1500) * 10);
 	snprintf(cdir, sizeof(cdir), "%s/c", dir);
-	pid = fork();
-	if (pid == 0) {
-		execl(bfsctl, bfsctl, "init", "--dir", cdir, "--f", "1", "--base-port", port_s,
-		      "--clients", "1", "--host", "127.0.0.1", (char *)NULL);
-		_exit(127);
-	}
-	if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status) ||
-	    WEXITSTATUS(status) != 0)
+	lc.dir = cdir;
+	lc.base_port = (uint16_t)(42000 + (getpid() % 1500) * 10);
+	if (bft_local_cluster_write(&lc, diag, NULL) != 0)
 		return false;
-	snprintf(config, sizeof(config), "%s/c/bfs.conf", dir);
-	/* Checkpoints every 16 batches, a 32-batch log window. */
+	snprintf(config, sizeof(config), "%s/bfs.conf", cdir);
 	f = fopen(config, "r");
 	if (!f || getdelim(&text, &n, '\0', f) < 0) {
 		if (f)
@@ -310,8 +304,8 @@ int main(int argc, char **argv)
 	struct bft_client_opts o = { .max_lanes = 1 };
 	int err;
 
-	if (argc != 3) {
-		fprintf(stderr, "usage: test_fs_transfer BFSD BFSCTL\n");
+	if (argc != 2) {
+		fprintf(stderr, "usage: test_fs_transfer BFSD\n");
 		return 2;
 	}
 	bfsd = argv[1];
@@ -320,7 +314,7 @@ int main(int argc, char **argv)
 	if (!mkdtemp(dir))
 		return 1;
 	atexit(cleanup);
-	if (!init_cluster(argv[2])) {
+	if (!init_cluster()) {
 		fprintf(stderr, "FAIL: cannot create the cluster in %s\n", dir);
 		return 1;
 	}
