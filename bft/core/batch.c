@@ -67,8 +67,9 @@ static bool add_entry(struct bft_replica *r, struct bft_pre_prepare *pp,
 	return true;
 }
 
-/* Build, store and multicast one pre-prepare; false if nothing to send. */
-static bool send_one_batch(struct bft_replica *r)
+/* Build, store and multicast one pre-prepare; false if nothing to send
+ * (an empty batch only if `empty`). */
+static bool send_one_batch(struct bft_replica *r, bool empty)
 {
 	struct bft_pre_prepare *pp = &r->aux.u.pre_prepare;
 	size_t room = BFT_MAX_MSG - BFT_HDR_LEN - 26 -
@@ -95,7 +96,7 @@ static bool send_one_batch(struct bft_replica *r)
 		r->fifo_head = (r->fifo_head + 1) % r->cfg.n_clients;
 		r->fifo_len--;
 	}
-	if (pp->count == 0)
+	if (pp->count == 0 && !empty)
 		return false;
 	len = bft_encode_pre_prepare(r->out, BFT_MAX_MSG, r->cfg.n, r->cfg.id, pp, &trailer);
 	if (len < 0) {
@@ -120,13 +121,30 @@ static bool send_one_batch(struct bft_replica *r)
 
 void primary_try_batch(struct bft_replica *r)
 {
-	if (!is_primary(r) || r->halted || !r->view_active)
+	if (!is_primary(r) || r->halted || !r->view_active || muted(r))
 		return;
 	if (r->next_seq < r->h)
 		r->next_seq = r->h;
 	while (r->fifo_len && r->next_seq - r->last_exec < r->cfg.max_inflight &&
 	       in_window(r, r->next_seq + 1)) {
-		if (!send_one_batch(r))
+		if (!send_one_batch(r, false))
+			break;
+	}
+}
+
+/* An idle primary whose peer is behind the stable checkpoint fills the
+ * interval to the next checkpoint with empty batches. The peer needs a
+ * checkpoint someone can still serve: after a crash of all replicas
+ * nobody holds the snapshot of the current stable one (persist.c), and
+ * without new requests no later checkpoint would come. */
+void primary_pad(struct bft_replica *r)
+{
+	if (!is_primary(r) || r->halted || !r->view_active || muted(r) || r->fifo_len)
+		return;
+	while (r->next_seq % r->cfg.checkpoint_interval &&
+	       r->next_seq - r->last_exec < r->cfg.max_inflight &&
+	       in_window(r, r->next_seq + 1)) {
+		if (!send_one_batch(r, true))
 			break;
 	}
 }

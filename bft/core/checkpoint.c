@@ -144,8 +144,38 @@ static void make_stable(struct bft_replica *r, struct ckpt_slot *s)
 			r->ckpt[i].seq = 0;
 	if (r->svc->snapshot_release)
 		r->svc->snapshot_release(r->svc->data, r->h);
+	persist_stable(r, s);
 	rlog(r, BFT_LOG_DEBUG, "checkpoint %llu stable", (unsigned long long)r->h);
 	rtrace(r, BFT_TRACE_STABLE, r->h, r->h_digest, false);
+}
+
+/* 2f+1 replicas certify checkpoint src->seq (digest d), which this replica
+ * executed past without a digest of its own: a restart lost it (persist.c).
+ * Trust the certificate and make it stable, so the window moves on. */
+void stable_without_own(struct bft_replica *r, struct ckpt_slot *src, const uint8_t *d)
+{
+	uint64_t seq = src->seq;
+	struct ckpt_slot *s;
+	uint32_t i;
+
+	if (seq > r->h + r->cfg.log_window) {
+		log_truncate(r, seq);
+		for (i = 0; i < r->n_ckpt; i++)
+			if (r->ckpt[i].seq < seq)
+				r->ckpt[i].seq = 0;
+		r->h = r->h_keep = seq;
+	}
+	s = ckpt_get(r, seq, true);
+	if (!s)
+		return;
+	if (s != src)
+		ckpt_copy_matching(r, s, src, d);
+	memcpy(s->own, d, BFT_DIGEST_LEN);
+	s->own_valid = true;
+	rlog(r, BFT_LOG_INFO, "checkpoint %llu certified by 2f+1 replicas; state executed "
+	     "past it since a restart", (unsigned long long)seq);
+	make_stable(r, s);
+	primary_try_batch(r);
 }
 
 /* A CHECKPOINT beyond h + L (already verified): kept in the far slots, the
@@ -173,7 +203,11 @@ void checkpoint_far(struct bft_replica *r, uint32_t from, const struct bft_check
 	s->have |= 1ull << from;
 	memcpy(s->digest[from], c->digest, BFT_DIGEST_LEN);
 	memcpy(s->sig[from], sig, BFT_SIG_LEN);
-	if (matching(r, s, c->digest) >= r->quorum)
+	if (matching(r, s, c->digest) < r->quorum)
+		return;
+	if (s->seq <= r->last_cexec && !r->st.active)
+		stable_without_own(r, s, c->digest);
+	else
 		st_certified(r, s, c->digest);
 }
 
@@ -199,6 +233,8 @@ void checkpoint_check_stable(struct bft_replica *r, struct ckpt_slot *s)
 			st_corrupt(r);
 		} else if (r->last_cexec < s->seq) {
 			st_certified(r, s, s->digest[j]);
+		} else if (!s->own_valid && !r->st.active) {
+			stable_without_own(r, s, s->digest[j]);
 		}
 		return;
 	}

@@ -116,6 +116,8 @@ static bool committed(const struct bft_replica *r, const struct log_entry *e)
 void log_update_state(struct bft_replica *r, struct log_entry *e)
 {
 	if (!e->prepared && prepared(r, e)) {
+		if (!persist_prepared(r, e))
+			return; /* halted: no COMMIT without the record */
 		e->prepared = true;
 		e->p_valid = true;
 		rlog(r, BFT_LOG_DEBUG, "seq %llu prepared", (unsigned long long)e->seq);

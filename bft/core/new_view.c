@@ -324,6 +324,7 @@ static void adopt_checkpoint(struct bft_replica *r, uint64_t start, const uint8_
 	s = ckpt_get(r, start, false);
 	if (r->last_cexec < start || !s || !s->own_valid ||
 	    memcmp(s->own, d, BFT_DIGEST_LEN)) {
+		bool lost = r->last_cexec >= start && (!s || !s->own_valid);
 		/* Borrow a far slot to carry the proof to state transfer. */
 		struct ckpt_slot *t = &r->far[0];
 
@@ -333,6 +334,8 @@ static void adopt_checkpoint(struct bft_replica *r, uint64_t start, const uint8_
 		t->seq = start;
 		t->have = 0;
 		add_proof(r, t, start, d);
+		if (lost && !r->st.active) /* a restart lost our digest of it */
+			return stable_without_own(r, t, d);
 		rlog(r, BFT_LOG_WARN, "new view starts at checkpoint %llu, %s",
 		     (unsigned long long)start,
 		     r->last_cexec < start ? "beyond our state" : "which differs from ours");
@@ -469,6 +472,8 @@ void install_view(struct bft_replica *r, uint64_t start, const uint8_t *start_di
 	uint64_t top = n_o ? o[n_o - 1].seq : start, seq;
 	uint32_t i, k;
 
+	if (!persist_view(r, true))
+		return;
 	r->view_active = true;
 	r->view_start = start;
 	r->timed_client = 0;

@@ -89,6 +89,8 @@ void recv_status(struct bft_replica *r)
 		send_view_state(r, from, changing);
 	if (s->view != r->view || changing || !r->view_active)
 		return;
+	if (s->stable < r->h && r->last_exec == r->next_seq)
+		primary_pad(r);
 	if (s->last_exec >= r->h + r->cfg.log_window)
 		return; /* ahead of us (or lying): nothing to resend */
 	first = (s->last_exec > r->h_keep ? s->last_exec : r->h_keep) + 1;

@@ -222,6 +222,7 @@ void bft_replica_free(struct bft_replica *r)
 	free(r->cert.digest);
 	free(r->cert.sig);
 	st_free(r);
+	restored_free(r);
 	if (r->clients)
 		for (i = 0; i < r->cfg.n_clients; i++)
 			client_rec_free(&r->clients[i]);
@@ -247,11 +248,33 @@ void bft_replica_free(struct bft_replica *r)
 	free(r);
 }
 
-void bft_replica_start(struct bft_replica *r)
+int bft_replica_start(struct bft_replica *r)
 {
+	int err;
+
+	if (r->started)
+		return BFT_E_INVAL;
+	r->started = true;
+	err = restart_resume(r);
+	if (err) {
+		rlog(r, BFT_LOG_ERROR, "cannot resume from the saved state: %s",
+		     bft_strerror(err));
+		r->halted = true;
+		return err;
+	}
 	r->io->set_timer(r->io->data, BFT_TIMER_STATUS, r->cfg.status_ms);
 	rlog(r, BFT_LOG_INFO, "started: n=%u f=%u K=%u L=%u", r->cfg.n, r->cfg.f,
 	     r->cfg.checkpoint_interval, r->cfg.log_window);
+	if (r->last_cexec && r->last_cexec % r->cfg.checkpoint_interval == 0)
+		checkpoint_committed(r, r->last_cexec);
+	if (r->restored && !r->view_active) {
+		resume_view_change(r);
+	} else if (r->restored && is_primary(r)) {
+		/* A primary that may have forgotten what it assigned must not
+		 * assign again in this view (persist.c): hand over now. */
+		start_view_change(r, r->view + 1);
+	}
+	return BFT_OK;
 }
 
 void bft_replica_recv(struct bft_replica *r, const uint8_t *buf, size_t len)

@@ -125,6 +125,14 @@ struct ckpt_slot {
 	uint8_t own[BFT_DIGEST_LEN];
 };
 
+/* A persisted record given back before start (persist.c). */
+struct restored_rec {
+	uint8_t kind;
+	uint64_t seq;
+	uint8_t *buf;
+	size_t len;
+};
+
 /* State transfer (state_transfer.c): a node of the partition tree to bring
  * to its certified digest. */
 struct st_item {
@@ -219,6 +227,14 @@ struct bft_replica {
 	bool executing;          /* try_execute is on the stack */
 	bool halted;             /* the service failed: act as crashed */
 	uint32_t n_deferred_ro;  /* clients with a deferred read-only request */
+
+	/* restart (persist.c) */
+	bool started;            /* bft_replica_start ran: no more restores */
+	bool restored;           /* records were restored */
+	struct restored_rec *recs; /* handed to bft_replica_restore, applied at
+				      start (persist.c) */
+	uint32_t n_recs, recs_cap;
+	uint64_t mute_below;     /* no PREPARE / PRE-PREPARE in views below */
 	uint8_t *out;            /* BFT_MAX_MSG bytes for encoding */
 	uint8_t *result;         /* BFT_MAX_RESULT bytes for execution */
 };
@@ -267,6 +283,7 @@ void send_reply(struct bft_replica *r, uint32_t node, uint64_t ts, uint16_t flag
 void primary_enqueue(struct bft_replica *r, uint32_t node, const uint8_t *raw,
 		     uint32_t len, uint64_t ts);
 void primary_try_batch(struct bft_replica *r);
+void primary_pad(struct bft_replica *r);
 
 /* ---- execute.c ---- */
 void try_execute(struct bft_replica *r);
@@ -282,6 +299,9 @@ void checkpoint_check_stable(struct bft_replica *r, struct ckpt_slot *s);
 void checkpoint_far(struct bft_replica *r, uint32_t from, const struct bft_checkpoint *c,
 		    const uint8_t *sig);
 void send_checkpoint_msgs(struct bft_replica *r, uint32_t to, struct ckpt_slot *s);
+/* 2f+1 certify checkpoint src->seq (digest d), executed here since a restart
+ * that lost our own digest of it: make it stable on their word. */
+void stable_without_own(struct bft_replica *r, struct ckpt_slot *src, const uint8_t *d);
 
 /* Copy the replicas of slot s that sent digest d into dst (same n). */
 void ckpt_copy_matching(const struct bft_replica *r, struct ckpt_slot *dst,
@@ -299,6 +319,19 @@ void recv_data(struct bft_replica *r);
 int st_alloc(struct bft_replica *r);
 void st_free(struct bft_replica *r);
 
+/* Reload every client's last reply from the state (after it changed under
+ * the log: state transfer, restart). False: the replica halted. */
+bool reload_clients(struct bft_replica *r, uint64_t seq);
+
+/* ---- persist.c (durable protocol records, restart) ---- */
+bool muted(const struct bft_replica *r);
+bool persist_prepared(struct bft_replica *r, const struct log_entry *e);
+/* The stable checkpoint r->h with the proof slot s holds for r->h_digest. */
+bool persist_stable(struct bft_replica *r, const struct ckpt_slot *s);
+bool persist_view(struct bft_replica *r, bool installed);
+int restart_resume(struct bft_replica *r);
+void restored_free(struct bft_replica *r);
+
 /* ---- recv_fetch.c ---- */
 void recv_fetch(struct bft_replica *r);
 
@@ -306,6 +339,8 @@ void recv_fetch(struct bft_replica *r);
 void request_waiting(struct bft_replica *r, struct client_rec *c, uint64_t ts);
 void request_executed(struct bft_replica *r, struct client_rec *c);
 void start_view_change(struct bft_replica *r, uint64_t view);
+/* Restarted while changing to r->view: say so again (persist.c). */
+void resume_view_change(struct bft_replica *r);
 void view_change_timer(struct bft_replica *r);
 void check_join(struct bft_replica *r);
 /* Arm the NEW-VIEW timer once 2f+1 VIEW-CHANGEs for our view are held. */

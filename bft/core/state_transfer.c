@@ -426,7 +426,7 @@ void recv_data(struct bft_replica *r)
 
 /* ---- the end ---- */
 
-static bool reload_clients(struct bft_replica *r, uint64_t seq)
+bool reload_clients(struct bft_replica *r, uint64_t seq)
 {
 	uint32_t i;
 
@@ -483,7 +483,7 @@ static void install(struct bft_replica *r, uint64_t seq, uint64_t time_us)
 	memcpy(s->own, r->st.digest, BFT_DIGEST_LEN);
 	s->own_valid = true;
 	s->own_sent = false;
-	if (!reload_clients(r, seq))
+	if (!reload_clients(r, seq) || !persist_stable(r, s))
 		return;
 	if (r->svc->snapshot_release)
 		r->svc->snapshot_release(r->svc->data, seq);

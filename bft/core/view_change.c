@@ -177,6 +177,8 @@ void start_view_change(struct bft_replica *r, uint64_t view)
 	     (unsigned long long)view, (unsigned long long)r->vc_timeout_ms);
 	r->view = view;
 	r->view_active = false;
+	if (!persist_view(r, false))
+		return;
 	r->timed_client = 0;
 	r->fifo_len = 0;
 	for (uint32_t i = 0; i < r->cfg.n_clients; i++)
@@ -187,6 +189,14 @@ void start_view_change(struct bft_replica *r, uint64_t view)
 	if (primary_of(r, view) == r->cfg.id)
 		try_new_view(r);
 	retry_pending_new_view(r);
+}
+
+void resume_view_change(struct bft_replica *r)
+{
+	send_view_change(r);
+	arm_new_view_timer(r);
+	if (primary_of(r, r->view) == r->cfg.id)
+		try_new_view(r);
 }
 
 /* §4.5.2: wait for the NEW-VIEW only once 2f+1 replicas want this view,

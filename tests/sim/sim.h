@@ -48,6 +48,10 @@ enum sim_fault {
 	FAULT_CENSOR,       /* ignores one client's requests */
 	FAULT_BAD_SEQ,      /* assigns sequence numbers beyond the watermarks */
 	FAULT_BAD_TIME,     /* proposes a batch time an hour ahead */
+	FAULT_CRASH_RESTART, /* killed and restarted from its disk, repeatedly
+				(correct: it must stay consistent) */
+	FAULT_POWER_LOSS,   /* ... losing what async mode had not synced */
+	FAULT_CORRUPT_STATE, /* its state changes under it; must repair */
 	FAULT_COUNT,
 };
 
@@ -66,6 +70,8 @@ struct sim_opts {
 				  "linearizability", "liveness") */
 	bool safety_only;      /* do not judge liveness (faulty primary, no
 				  view change yet) */
+	uint32_t kill_all;     /* times every replica crashes at once and
+				  restarts from its disk */
 	int lossy_replica;     /* -1, or a replica that loses 10% of the
 				  datagrams to or from it for the whole run
 				  and must still execute everything */
@@ -75,7 +81,7 @@ struct sim_opts {
 };
 
 /* One simulated event. */
-enum sim_ev_kind { EV_DELIVER, EV_TIMER, EV_SUBMIT, EV_CRASH };
+enum sim_ev_kind { EV_DELIVER, EV_TIMER, EV_SUBMIT, EV_CRASH, EV_RESTART, EV_CORRUPT };
 
 struct sim_event {
 	uint64_t at;       /* µs of simulated time */
@@ -161,6 +167,21 @@ struct toy_service {
 	struct sim_hist pending[BFT_MAX_BATCH];
 	uint32_t n_pending;
 	struct bft_service vt;
+	uint64_t ended;         /* last batch ended (or transferred) */
+	bool open;              /* a batch is open (tentative) */
+	struct toy_state durable; /* cur as of `ended`: what a crash keeps */
+	struct toy_state synced;  /* ... as of the last sync point (async mode):
+				     what a power loss keeps */
+	uint64_t synced_seq;
+	uint64_t corrupted_at;  /* corrupt-state: seq executed when hit */
+};
+
+/* One record a replica persisted (its disk, which survives restarts). */
+struct sim_rec {
+	uint8_t kind;
+	uint64_t seq;
+	uint8_t *buf;
+	uint32_t len;
 };
 
 struct sim_node {
@@ -183,6 +204,12 @@ struct sim_node {
 	uint8_t *rec[32];
 	uint32_t rec_len[32];
 	uint32_t n_rec;
+	/* restarts (sim_restart.c): the persisted records */
+	struct sim_rec *disk;
+	uint32_t n_disk, disk_cap;
+	uint32_t disk_synced;   /* records a power loss keeps (async mode) */
+	uint32_t restarts;
+	bool repaired;          /* corrupt-state: a transfer fixed the state */
 };
 
 struct sim {
@@ -231,6 +258,7 @@ struct sim {
 	uint64_t recovered_at;  /* first commit in a later view, 0 if none */
 	uint64_t max_view;      /* highest view a correct replica entered */
 	uint64_t transfers;     /* state transfers correct replicas completed */
+	uint64_t restarts;      /* replica restarts from disk */
 };
 
 /* sim_rng.c */
@@ -267,6 +295,20 @@ void toy_transfer_init(struct toy_service *t);
 void toy_snapshot(struct toy_service *t, uint64_t seq);
 uint32_t toy_make_op(struct sim *s, uint8_t *op, bool *read_only, bool *is_get,
 		     uint8_t *key);
+
+/* sim_restart.c */
+int sim_persist(void *data, uint8_t kind, uint64_t seq, const uint8_t *buf, size_t len);
+void sim_schedule_restarts(struct sim *s, uint32_t id);
+void sim_schedule_kill_all(struct sim *s);
+void sim_crash(struct sim *s, struct sim_node *nd);
+void sim_restart(struct sim *s, struct sim_node *nd);
+void sim_corrupt(struct sim *s, struct sim_node *nd);
+void sim_disk_free(struct sim_node *nd);
+void sim_check_repaired(struct sim *s);
+/* The sync point of async mode: a checkpoint of the service. */
+void sim_disk_sync(struct sim_node *nd);
+/* sim_cluster.c */
+int sim_make_replica(struct sim *s, struct sim_node *nd);
 
 /* sim_check.c */
 void check_init(struct sim *s);

@@ -37,7 +37,10 @@ struct seq_info {
 
 bool node_correct(const struct sim *s, uint32_t node)
 {
-	return node < s->n && s->nodes[node].fault == FAULT_NONE;
+	/* A replica that crashes and restarts from a synced disk is not
+	 * faulty: it must agree with the others in everything it does. */
+	return node < s->n && (s->nodes[node].fault == FAULT_NONE ||
+			       s->nodes[node].fault == FAULT_CRASH_RESTART);
 }
 
 void violation(struct sim *s, const char *fmt, ...)
@@ -120,6 +123,9 @@ static bool agree(struct sim *s, uint8_t (*digests)[BFT_DIGEST_LEN], bool *known
 
 void check_trace(struct sim *s, const struct bft_trace *ev)
 {
+	if (ev->kind == BFT_TRACE_TRANSFERRED && ev->node < s->n &&
+	    s->nodes[ev->node].svc.corrupted_at)
+		s->nodes[ev->node].repaired = true;
 	if (!node_correct(s, ev->node))
 		return;
 	if (ev->kind == BFT_TRACE_TRANSFERRED)
@@ -135,7 +141,11 @@ void check_trace(struct sim *s, const struct bft_trace *ev)
 	if (ev->kind == BFT_TRACE_COMMITTED &&
 	    !agree(s, s->commit_digest, s->commit_known, ev->seq, ev->digest))
 		violation(s, "agreement: correct replica %u committed a different batch "
-			  "at seq %llu", ev->node, (unsigned long long)ev->seq);
+			  "at seq %llu in view %llu (%02x%02x%02x%02x, first %02x%02x%02x%02x)",
+			  ev->node, (unsigned long long)ev->seq, (unsigned long long)ev->view,
+			  ev->digest[0], ev->digest[1], ev->digest[2], ev->digest[3],
+			  s->commit_digest[ev->seq][0], s->commit_digest[ev->seq][1],
+			  s->commit_digest[ev->seq][2], s->commit_digest[ev->seq][3]);
 	if (ev->kind == BFT_TRACE_EXECUTED && !ev->tentative &&
 	    !agree(s, s->exec_digest, s->exec_known, ev->seq, ev->digest))
 		violation(s, "agreement: correct replica %u executed a different batch "

@@ -153,6 +153,7 @@ static void make_faulty(struct sim *s, uint32_t id, enum sim_fault m)
 		if (m == FAULT_PRIMARY_CRASH && id == 0)
 			s->fail_at = ev.at;
 	}
+	sim_schedule_restarts(s, id);
 }
 
 /* f faulty replicas, modes taken in turn from the list: primary-* modes go
@@ -172,8 +173,12 @@ static void pick_faults(struct sim *s)
 			make_faulty(s, next_primary++, m);
 			continue;
 		}
+		/* Restarts hit the primary too (it must fall silent in its view
+		 * and be replaced); other faults hit backups. */
+		bool any = m == FAULT_CRASH_RESTART || m == FAULT_POWER_LOSS;
+
 		do
-			id = (uint32_t)sim_between(s, 1, s->n - 1);
+			id = (uint32_t)sim_between(s, any ? 0 : 1, s->n - 1);
 		while (s->nodes[id].fault != FAULT_NONE || id < next_primary);
 		make_faulty(s, id, m);
 	}
@@ -188,6 +193,21 @@ static uint32_t bugs_for(const struct sim *s, uint32_t id)
 	return s->opts->bug;
 }
 
+/* A replica core over nd's io and service (again after a restart). */
+int sim_make_replica(struct sim *s, struct sim_node *nd)
+{
+	struct bft_replica_config cfg;
+
+	bft_replica_config_default(&cfg, s->f, nd->id, s->n_clients);
+	cfg.checkpoint_interval = 8;
+	cfg.log_window = 16;
+	cfg.max_skew_us = 1000000;
+	cfg.view_change_ms = SIM_VIEW_CHANGE_MS;
+	cfg.log_level = s->opts->verbose ? BFT_LOG_DEBUG : BFT_LOG_ERROR;
+	cfg.test_bugs = bugs_for(s, nd->id);
+	return bft_replica_new(&cfg, nd->kr, &nd->io, &nd->svc.vt, &nd->replica);
+}
+
 static int make_node(struct sim *s, uint32_t id)
 {
 	struct sim_node *nd = &s->nodes[id];
@@ -199,23 +219,14 @@ static int make_node(struct sim *s, uint32_t id)
 	nd->cur_op = ~0u;
 	nd->io = (struct bft_io){ .version = BFT_IO_VERSION, .data = nd, .send = io_send,
 				  .set_timer = io_set_timer, .now_us = io_now_us,
-				  .log = io_log, .trace = io_trace };
+				  .log = io_log, .trace = io_trace, .persist = sim_persist };
 	err = bft_keyring_new(id, s->n, s->n_nodes, &key_pairs[id], key_pubs, &nd->kr);
 	if (err)
 		return err;
 	if (nd->is_replica) {
-		struct bft_replica_config cfg;
-
 		nd->clock_skew_us = (int64_t)sim_between(s, 0, 4000) - 2000;
 		toy_init(&nd->svc, s, id);
-		bft_replica_config_default(&cfg, s->f, id, s->n_clients);
-		cfg.checkpoint_interval = 8;
-		cfg.log_window = 16;
-		cfg.max_skew_us = 1000000;
-		cfg.view_change_ms = SIM_VIEW_CHANGE_MS;
-		cfg.log_level = s->opts->verbose ? BFT_LOG_DEBUG : BFT_LOG_ERROR;
-		cfg.test_bugs = bugs_for(s, id);
-		return bft_replica_new(&cfg, nd->kr, &nd->io, &nd->svc.vt, &nd->replica);
+		return sim_make_replica(s, nd);
 	} else {
 		struct bft_client_config cfg;
 
@@ -243,6 +254,7 @@ static void free_nodes(struct sim *s)
 		bft_client_core_free(nd->client);
 		bft_keyring_free(nd->kr);
 		toy_free(&nd->svc);
+		sim_disk_free(nd);
 		for (k = 0; k < 32; k++)
 			free(nd->rec[k]);
 	}
@@ -261,7 +273,7 @@ static void dispatch(struct sim *s, struct sim_event *ev)
 			break;
 		if (nd->fault == FAULT_REPLAY)
 			sim_fault_record(nd, ev->buf, ev->len);
-		if (nd->replica)
+		if (nd->is_replica)
 			bft_replica_recv(nd->replica, ev->buf, ev->len);
 		else
 			bft_client_core_recv(nd->client, ev->buf, ev->len);
@@ -269,7 +281,7 @@ static void dispatch(struct sim *s, struct sim_event *ev)
 	case EV_TIMER:
 		if (nd->crashed || ev->gen != nd->timer_gen[ev->which])
 			break;
-		if (nd->replica)
+		if (nd->is_replica)
 			bft_replica_on_timer(nd->replica, (enum bft_timer)ev->which);
 		else
 			bft_client_core_on_timer(nd->client, (enum bft_timer)ev->which);
@@ -278,7 +290,16 @@ static void dispatch(struct sim *s, struct sim_event *ev)
 		submit_next(s, nd);
 		break;
 	case EV_CRASH:
-		nd->crashed = true;
+		if (ev->which || nd->fault == FAULT_CRASH_RESTART || nd->fault == FAULT_POWER_LOSS)
+			sim_crash(s, nd);
+		else
+			nd->crashed = true;
+		break;
+	case EV_RESTART:
+		sim_restart(s, nd);
+		break;
+	case EV_CORRUPT:
+		sim_corrupt(s, nd);
 		break;
 	}
 	free(ev->buf);
@@ -358,6 +379,7 @@ int sim_run_seed(const struct sim_opts *o, uint64_t seed, struct sim *s)
 	memset(s, 0, offsetof(struct sim, scratch));
 	s->completed = s->messages = s->dropped = 0;
 	s->transfers = 0;
+	s->restarts = 0;
 	s->fail_at = s->recovered_at = s->max_view = 0;
 	s->opts = o;
 	s->seed = seed;
@@ -373,6 +395,7 @@ int sim_run_seed(const struct sim_opts *o, uint64_t seed, struct sim *s)
 	make_keys();
 	check_init(s);
 	pick_faults(s);
+	sim_schedule_kill_all(s);
 	for (i = 0; i < s->n_nodes && !err; i++)
 		err = make_node(s, i);
 	if (err) {
@@ -406,6 +429,8 @@ int sim_run_seed(const struct sim_opts *o, uint64_t seed, struct sim *s)
 		check_end(s);
 	if (!s->violated && !o->safety_only)
 		check_caught_up(s);
+	if (!s->violated && !o->safety_only)
+		sim_check_repaired(s);
 	free_nodes(s);
 	return 0;
 }

@@ -21,6 +21,8 @@
  * The primary-* modes go to the primaries of views 0, 1, ... in turn, so
  * with f > 1 consecutive primaries are faulty (sim_cluster.c); as backups
  * they behave correctly but for censoring.
+ * crash-restart, power-loss and corrupt-state act on the replica's process,
+ * disk and state (sim_restart.c).
  * wrong-result and wrong-checkpoint corrupt the replica's service instead
  * (sim_service.c), and bad-state-transfer the snapshots it serves to a
  * fetching replica (sim_transfer.c).
@@ -40,11 +42,13 @@ static const char *const names[FAULT_COUNT] = {
 	[FAULT_PRIMARY_SILENT] = "primary-silent", [FAULT_PRIMARY_CRASH] = "primary-crash",
 	[FAULT_SLOW] = "primary-slow", [FAULT_CENSOR] = "primary-censor",
 	[FAULT_BAD_SEQ] = "primary-bad-seq", [FAULT_BAD_TIME] = "primary-bad-time",
+	[FAULT_CRASH_RESTART] = "crash-restart", [FAULT_POWER_LOSS] = "power-loss",
+	[FAULT_CORRUPT_STATE] = "corrupt-state",
 };
 
 bool sim_fault_is_primary_mode(enum sim_fault f)
 {
-	return f >= FAULT_EQUIVOCATE && f < FAULT_COUNT;
+	return f >= FAULT_EQUIVOCATE && f <= FAULT_BAD_TIME;
 }
 
 bool sim_fault_drops(struct sim *s, struct sim_node *nd, const uint8_t *buf, size_t len)

@@ -4,7 +4,12 @@
  *   bft-sim --seeds N [--first-seed S] [--f F] [--faulty MODE[,MODE...]]
  *           [--loss P] [--dup P] [--clients C] [--requests R]
  *           [--no-partitions] [--bug NAME] [--client-bug NAME]
+ *           [--lossy-replica R] [--kill-all N]
  *           [--expect-violation KIND] [--safety-only] [--verbose]
+ *
+ * --kill-all N: N times during the chaos phase every replica crashes at
+ * once and restarts from its disk (durability = sync); no acknowledged
+ * request may be lost (sim_restart.c).
  *
  * Ends with one line "N seeds, V violations, R requests completed, ..." that
  * also counts runs stalled awaiting state transfer, the view changes, and
@@ -30,12 +35,14 @@ static void usage(void)
 		"usage: bft-sim --seeds N [--first-seed S] [--f F] [--faulty MODE[,MODE...]]\n"
 		"               [--loss P] [--dup P] [--clients C] [--requests R]\n"
 		"               [--no-partitions] [--bug NAME] [--client-bug NAME]\n"
-		"               [--lossy-replica R]\n"
+		"               [--lossy-replica R] [--kill-all N]\n"
 		"               [--expect-violation KIND] [--safety-only] [--verbose]\n"
 		"modes: crash silent corrupt-mac wrong-result wrong-checkpoint replay\n"
+		"       crash-restart power-loss corrupt-state bad-state-transfer\n"
 		"       primary-equivocate primary-silent primary-crash primary-slow\n"
 		"       primary-censor primary-bad-seq primary-bad-time\n"
-		"bugs (test-hook build): weak-quorums local-time reexecute no-status;\n"
+		"bugs (test-hook build): weak-quorums local-time reexecute no-status\n"
+		"       forget-log;\n"
 		"client bugs: one-reply\n");
 	exit(2);
 }
@@ -43,6 +50,7 @@ static void usage(void)
 static const struct { const char *name; uint32_t bit; } bugs[] = {
 	{ "weak-quorums", BFT_BUG_WEAK_QUORUMS }, { "local-time", BFT_BUG_LOCAL_TIME },
 	{ "reexecute", BFT_BUG_REEXECUTE }, { "no-status", BFT_BUG_NO_STATUS },
+	{ "forget-log", BFT_BUG_FORGET_LOG },
 };
 
 static uint32_t parse_bug(const char *name)
@@ -109,6 +117,7 @@ static void parse(struct sim_opts *o, int argc, char **argv)
 		else if (!strcmp(a, "--dup")) o->dup = num(v);
 		else if (!strcmp(a, "--clients")) o->clients = (uint32_t)num(v);
 		else if (!strcmp(a, "--requests")) o->requests = (uint32_t)num(v);
+		else if (!strcmp(a, "--kill-all")) o->kill_all = (uint32_t)num(v);
 		else if (!strcmp(a, "--bug")) {
 			o->bug |= parse_bug(v);
 			snprintf(o->bug_arg, sizeof(o->bug_arg), "%s", v);
@@ -136,6 +145,8 @@ static void print_replay(const struct sim_opts *o, const char *argv0, uint64_t s
 		printf(" --safety-only");
 	if (o->lossy_replica >= 0)
 		printf(" --lossy-replica %d", o->lossy_replica);
+	if (o->kill_all)
+		printf(" --kill-all %u", o->kill_all);
 	if (o->n_modes)
 		printf(" --faulty %s", o->mode_arg);
 	if (o->bug)
@@ -157,7 +168,7 @@ int main(int argc, char **argv)
 	struct sim_opts o;
 	struct sim *s = malloc(sizeof(*s));
 	uint64_t violations = 0, completed = 0, transfers = 0, expected = 0, seed;
-	uint64_t view_changes = 0, n_rec = 0, *rec;
+	uint64_t view_changes = 0, n_rec = 0, *rec, restarts = 0;
 
 	if (!s)
 		return 1;
@@ -173,6 +184,7 @@ int main(int argc, char **argv)
 		if (s->max_view && s->recovered_at > s->fail_at)
 			rec[n_rec++] = s->recovered_at - s->fail_at;
 		transfers += s->transfers;
+		restarts += s->restarts;
 		if (!s->violated)
 			continue;
 		violations++;
@@ -186,11 +198,11 @@ int main(int argc, char **argv)
 	}
 	qsort(rec, n_rec, sizeof(*rec), cmp_u64);
 	printf("%llu seeds, %llu violations, %llu requests completed, "
-	       "%llu state transfers, %llu view changes, "
+	       "%llu state transfers, %llu restarts, %llu view changes, "
 	       "recovery median %.0f ms max %.0f ms\n",
 	       (unsigned long long)o.seeds, (unsigned long long)violations,
 	       (unsigned long long)completed, (unsigned long long)transfers,
-	       (unsigned long long)view_changes,
+	       (unsigned long long)restarts, (unsigned long long)view_changes,
 	       n_rec ? (double)rec[n_rec / 2] / 1000 : 0.0,
 	       n_rec ? (double)rec[n_rec - 1] / 1000 : 0.0);
 	free(rec);

@@ -42,6 +42,7 @@ static int toy_batch_begin(void *data, uint64_t seq, uint64_t time_us)
 
 	t->saved = t->cur;
 	t->seq = seq;
+	t->open = true;
 	t->pos = 0;
 	t->n_pending = 0;
 	t->cur.time_us = time_us;
@@ -54,6 +55,7 @@ static int toy_batch_abort(void *data, uint64_t seq)
 
 	(void)seq;
 	t->cur = t->saved;
+	t->open = false;
 	t->n_pending = 0;
 	return 0;
 }
@@ -115,6 +117,9 @@ static int toy_batch_end(void *data, uint64_t seq)
 	for (uint32_t i = 0; i < t->n_pending; i++)
 		check_executed(t->sim, t->node, &t->pending[i]);
 	t->n_pending = 0;
+	t->open = false;
+	t->ended = seq;
+	t->durable = t->cur;
 	toy_digest(t, d);
 	check_state(t->sim, t->node, seq, d);
 	return 0;
@@ -138,9 +143,19 @@ static int toy_checkpoint(void *data, uint64_t seq, uint8_t digest[BFT_DIGEST_LE
 
 	toy_digest(t, digest);
 	toy_snapshot(t, seq);
+	sim_disk_sync(node_of(t));
 	if (node_of(t)->fault == FAULT_WRONG_CKPT)
 		for (int i = 0; i < BFT_DIGEST_LEN; i++)
 			digest[i] = (uint8_t)sim_rand(t->sim);
+	return 0;
+}
+
+static int toy_last_batch(void *data, uint64_t *seq, uint64_t *time_us)
+{
+	struct toy_service *t = data;
+
+	*seq = t->ended;
+	*time_us = t->ended ? t->cur.time_us : 0;
 	return 0;
 }
 
@@ -154,7 +169,7 @@ void toy_init(struct toy_service *t, struct sim *s, uint32_t node)
 		.batch_begin = toy_batch_begin, .execute = toy_execute,
 		.batch_end = toy_batch_end, .batch_abort = toy_batch_abort,
 		.execute_ro = toy_execute_ro,
-		.checkpoint = toy_checkpoint,
+		.checkpoint = toy_checkpoint, .last_batch = toy_last_batch,
 	};
 	toy_transfer_init(t);
 }

@@ -224,6 +224,9 @@ static int toy_transfer_end(void *data, uint64_t seq, uint8_t digest[BFT_DIGEST_
 	*time_us = t->cur.time_us;
 	toy_snapshot(t, seq);
 	t->saved = t->cur;
+	t->ended = seq;
+	t->durable = t->cur;
+	sim_disk_sync(&t->sim->nodes[t->node]);
 	check_state(t->sim, t->node, seq, digest);
 	return 0;
 }

@@ -20,8 +20,8 @@
 
 #include "bft/crypto.h"
 
-#define BFT_IO_VERSION 1
-#define BFT_SERVICE_VERSION 2
+#define BFT_IO_VERSION 2
+#define BFT_SERVICE_VERSION 3
 
 /* Log levels (syslog-like order). */
 enum bft_log_level {
@@ -83,6 +83,26 @@ struct bft_io {
 
 	/* Optional (may be NULL): trace events, see above. */
 	void (*trace)(void *data, const struct bft_trace *ev);
+
+	/* Optional (may be NULL: nothing survives a restart but the service's
+	 * state). Append one protocol record (bft/core/persist.c) to this
+	 * replica's durable log, durable as the durability mode requires when
+	 * it returns: the core sends the message that depends on it next.
+	 * Records are opaque bytes; a BFT_REC_STABLE record for seq makes
+	 * every earlier record with a lower or equal seq obsolete, except the
+	 * latest BFT_REC_VIEW. After a restart the runtime hands the records
+	 * still live back, in the order they were written, to
+	 * bft_replica_restore() before bft_replica_start(). Nonzero: the
+	 * replica halts (it must not send what the record guards). */
+	int (*persist)(void *data, uint8_t kind, uint64_t seq, const uint8_t *buf,
+		       size_t len);
+};
+
+/* Kinds of persisted protocol records. */
+enum bft_rec_kind {
+	BFT_REC_PREPARED = 1, /* batch seq prepared here (before our COMMIT) */
+	BFT_REC_STABLE = 2,   /* checkpoint seq stable, with its proof */
+	BFT_REC_VIEW = 3,     /* this replica moved to view seq */
 };
 
 /* One request handed to the service for execution. */
@@ -197,6 +217,13 @@ struct bft_service {
 	 * cache after a transfer. */
 	int (*reply_get)(void *data, uint32_t client, uint64_t *timestamp, uint8_t *result,
 			 uint32_t cap, uint32_t *len);
+
+	/* Optional (NULL: the state starts empty at every start). The last
+	 * batch whose effects the state holds (batch_end or transfer_end
+	 * returned for it; 0: empty state) and its agreed time: where a
+	 * restarted replica resumes (bft_replica_start). A service that
+	 * returns a nonzero seq must implement reply_get. */
+	int (*last_batch)(void *data, uint64_t *seq, uint64_t *time_us);
 };
 
 /* Limits of the state-transfer tree. */

@@ -47,6 +47,7 @@ struct bft_replica_config {
 #define BFT_BUG_LOCAL_TIME 0x2u    /* execute with own clock, not agreed time */
 #define BFT_BUG_REEXECUTE 0x4u     /* primary re-batches executed requests */
 #define BFT_BUG_NO_STATUS 0x8u     /* never answers STATUS (no retransmission) */
+#define BFT_BUG_FORGET_LOG 0x10u   /* persists no PREPARED records, never mutes */
 
 /* Fill cfg with the defaults (K=128, L=256, batch 64, inflight 2, big 4096,
  * STATUS 100 ms, skew 60 s, tentative and digest replies on) for n, f, id. */
@@ -60,8 +61,19 @@ int bft_replica_new(const struct bft_replica_config *cfg, struct bft_keyring *kr
 		    struct bft_replica **out);
 void bft_replica_free(struct bft_replica *r);
 
-/* Arm the periodic timers. Call once after new. */
-void bft_replica_start(struct bft_replica *r);
+/*
+ * Restart (bft/core/persist.c): before start, hand back the records the
+ * replica persisted through io->persist, in the order they were written
+ * (kind, seq, bytes). BFT_E_FIELD / BFT_E_TYPE for a damaged record (the
+ * caller should refuse to start rather than run with a partial log).
+ */
+int bft_replica_restore(struct bft_replica *r, uint8_t kind, uint64_t seq,
+			const uint8_t *buf, size_t len);
+
+/* Resume where the service's state is (service last_batch, restored
+ * records) and arm the periodic timers. Call once after new (and the
+ * restores). An error (the service failed) leaves the replica halted. */
+int bft_replica_start(struct bft_replica *r);
 
 /* A datagram arrived. Any bytes are acceptable input: malformed,
  * unauthenticated or out-of-window messages are dropped (and logged). */
