@@ -200,3 +200,15 @@ void fc_call(struct fc *fc, fuse_req_t req, uint32_t proc, xdrproc_t xdr_args,
 	set_cred(c);
 	submit(c);
 }
+
+int fc_loop_wait(struct bft_loop *loop, const bool *done, uint64_t timeout_ms)
+{
+	uint64_t end = bft_loop_now_ms() + timeout_ms, now;
+
+	while (!*done) {
+		if ((now = bft_loop_now_ms()) >= end)
+			return -ETIMEDOUT;
+		bft_loop_run_once(loop, (int)(end - now));
+	}
+	return 0;
+}

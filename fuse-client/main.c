@@ -203,16 +203,16 @@ static int probe(struct fc *fc, const char *source)
 	FSINFO3args fa = { root };
 	GETATTR3args ga = { root };
 	bool both = false;
-	uint64_t end = bft_loop_now_ms() + FC_START_MS;
 
 	fc_call(fc, NULL, NFSPROC3_FSINFO, (xdrproc_t)xdr_FSINFO3args, &fa, on_probe_fsinfo, &p,
 		0);
 	fc_call(fc, NULL, NFSPROC3_GETATTR, (xdrproc_t)xdr_GETATTR3args, &ga, on_probe_attr, &p,
 		0);
-	while (!both && bft_loop_now_ms() < end) {
-		bft_loop_run_once(fc->loop, (int)(end - bft_loop_now_ms()));
-		both = p.fsinfo_done && p.attr_done;
+	if (!p.fsinfo_done || !p.attr_done) { /* the probe calls finish together */
+		fc_loop_wait(fc->loop, &p.attr_done, FC_START_MS);
+		fc_loop_wait(fc->loop, &p.fsinfo_done, FC_START_MS);
 	}
+	both = p.fsinfo_done && p.attr_done;
 	if (!both || p.err) {
 		bft_logf(fc->log, BFT_LOG_ERROR, "bfs-mount: %s does not answer: %s", source,
 			 both ? strerror(-p.err) : "no reply within 15 s");
