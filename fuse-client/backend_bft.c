@@ -179,8 +179,10 @@ int fc_bft_open(const char *spec, struct bft_loop *loop, struct bft_log *log,
 	bb->atime = cfg->fs.atime_strict ? BFS_ATIME_STRICT : BFS_ATIME_RELAXED;
 	bft_config_free(cfg);
 	if ((err = bft_client_open(&o, diag, log, &bb->client))) {
-		bft_logf(log, BFT_LOG_ERROR, "bfs-mount: cannot open BFT client %u of %s: %s",
-			 o.client_id, path, bft_net_strerror(err));
+		bft_logf(log, BFT_LOG_ERROR, "bfs-mount: cannot open BFT client %u of %s: %s%s",
+			 o.client_id, path, bft_net_strerror(err),
+			 err == -EADDRINUSE ? " (another process, e.g. nfsproxy or a second "
+			 "bfs-mount, uses this [clients] group: pick another with ,client=ID)" : "");
 		free(bb);
 		return -EIO;
 	}
