@@ -92,7 +92,7 @@ struct refetch {
 	uint8_t fh[NFS3_FHSIZE];
 };
 
-static void on_refetch_attr(struct fc_call *c, int err, union fc_res *res)
+static void on_refetch_attr(struct fc_call *c, int err, union bfs_nfs3_res *res)
 {
 	struct refetch *r = c->ctx;
 	nfs_fh3 fh = { { r->fh_len, (char *)r->fh } };
@@ -105,7 +105,7 @@ static void on_refetch_attr(struct fc_call *c, int err, union fc_res *res)
 	free(r);
 }
 
-static void on_refetch_lookup(struct fc_call *c, int err, union fc_res *res)
+static void on_refetch_lookup(struct fc_call *c, int err, union bfs_nfs3_res *res)
 {
 	struct refetch *r = c->ctx;
 	LOOKUP3resok *ok = err ? NULL : &res->lookup.LOOKUP3res_u.resok;
@@ -158,7 +158,7 @@ void fc_reply_new_entry(struct fc_call *c, const post_op_fh3 *fh, const post_op_
 	}
 }
 
-static void on_getattr(struct fc_call *c, int err, union fc_res *res)
+static void on_getattr(struct fc_call *c, int err, union bfs_nfs3_res *res)
 {
 	struct stat st;
 

@@ -16,29 +16,6 @@
 
 #include "fc.h"
 
-/* RFC 1813 §3: each procedure's result type. */
-static const xdrproc_t res_xdr[BFS_OP_MAX_PROC + 1] = {
-	[NFSPROC3_GETATTR] = (xdrproc_t)xdr_GETATTR3res,
-	[NFSPROC3_SETATTR] = (xdrproc_t)xdr_SETATTR3res,
-	[NFSPROC3_LOOKUP] = (xdrproc_t)xdr_LOOKUP3res,
-	[NFSPROC3_ACCESS] = (xdrproc_t)xdr_ACCESS3res,
-	[NFSPROC3_READLINK] = (xdrproc_t)xdr_READLINK3res,
-	[NFSPROC3_READ] = (xdrproc_t)xdr_READ3res,
-	[NFSPROC3_WRITE] = (xdrproc_t)xdr_WRITE3res,
-	[NFSPROC3_CREATE] = (xdrproc_t)xdr_CREATE3res,
-	[NFSPROC3_MKDIR] = (xdrproc_t)xdr_MKDIR3res,
-	[NFSPROC3_SYMLINK] = (xdrproc_t)xdr_SYMLINK3res,
-	[NFSPROC3_MKNOD] = (xdrproc_t)xdr_MKNOD3res,
-	[NFSPROC3_REMOVE] = (xdrproc_t)xdr_REMOVE3res,
-	[NFSPROC3_RMDIR] = (xdrproc_t)xdr_RMDIR3res,
-	[NFSPROC3_RENAME] = (xdrproc_t)xdr_RENAME3res,
-	[NFSPROC3_LINK] = (xdrproc_t)xdr_LINK3res,
-	[NFSPROC3_READDIRPLUS] = (xdrproc_t)xdr_READDIRPLUS3res,
-	[NFSPROC3_FSSTAT] = (xdrproc_t)xdr_FSSTAT3res,
-	[NFSPROC3_FSINFO] = (xdrproc_t)xdr_FSINFO3res,
-	[NFSPROC3_COMMIT] = (xdrproc_t)xdr_COMMIT3res,
-};
-
 int fc_nfs_errno(nfsstat3 st)
 {
 	switch (st) {
@@ -81,7 +58,7 @@ static void finish(struct fc_call *c, int err, bool decoded)
 
 	c->done(c, err, decoded ? &c->res : NULL);
 	if (decoded)
-		xdr_free(res_xdr[c->proc], (char *)&c->res);
+		xdr_free(bfs_nfs3_res_xdr(c->proc), (char *)&c->res);
 	bft_loop_timer_cancel(fc->loop, &c->retry);
 	free(c->args);
 	free(c);
@@ -113,18 +90,18 @@ static void on_result(void *arg, int err, const uint8_t *res, uint32_t len)
 	}
 	memset(&c->res, 0, sizeof(c->res));
 	xdrmem_create(&x, (char *)res, len, XDR_DECODE);
-	ok = res_xdr[c->proc](&x, &c->res);
+	ok = bfs_nfs3_res_xdr(c->proc)(&x, &c->res);
 	xdr_destroy(&x);
 	if (!ok) {
-		xdr_free(res_xdr[c->proc], (char *)&c->res);
+		xdr_free(bfs_nfs3_res_xdr(c->proc), (char *)&c->res);
 		bft_logf(c->fc->log, BFT_LOG_WARN, "bfs-mount: undecodable %s result (%u bytes)",
 			 bfs_op_proc_name(c->proc), len);
 		finish(c, -EIO, false);
 		return;
 	}
-	st = c->res.getattr.status; /* every result starts with its nfsstat3 */
+	st = c->res.status;
 	if (st == NFS3ERR_JUKEBOX) {
-		xdr_free(res_xdr[c->proc], (char *)&c->res);
+		xdr_free(bfs_nfs3_res_xdr(c->proc), (char *)&c->res);
 		retry_later(c, -EAGAIN);
 		return;
 	}
@@ -188,7 +165,7 @@ void fc_call(struct fc *fc, fuse_req_t req, uint32_t proc, xdrproc_t xdr_args,
 	ok = xdr_args(&x, (void *)args);
 	c->args_len = xdr_getpos(&x);
 	xdr_destroy(&x);
-	if (!ok || !res_xdr[proc]) {
+	if (!ok || !bfs_nfs3_res_xdr(proc)) {
 		finish(c, -EINVAL, false);
 		return;
 	}

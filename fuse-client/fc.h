@@ -25,6 +25,7 @@
 #include <fuse_lowlevel.h>
 #include <rpc/rpc.h>
 
+#include "bfs/nfs3_res.h"
 #include "bfs/op.h"
 #include "bft/log.h"
 #include "bft/loop.h"
@@ -130,34 +131,12 @@ struct fc {
 
 /* ---- calls (call.c) ---- */
 
-union fc_res {
-	GETATTR3res getattr;
-	SETATTR3res setattr;
-	LOOKUP3res lookup;
-	ACCESS3res access;
-	READLINK3res readlink;
-	READ3res read;
-	WRITE3res write;
-	CREATE3res create;
-	MKDIR3res mkdir;
-	SYMLINK3res symlink;
-	MKNOD3res mknod;
-	REMOVE3res remove;
-	RMDIR3res rmdir;
-	RENAME3res rename;
-	LINK3res link;
-	READDIRPLUS3res readdirplus;
-	FSSTAT3res fsstat;
-	FSINFO3res fsinfo;
-	COMMIT3res commit;
-};
-
 struct fc_call;
 
 /* err 0: res holds an NFS3_OK result. err < 0: the NFS status mapped to an
  * errno (res still decoded, so resfail fields can be read) or a transport
  * failure (res NULL). The result is freed after done returns. */
-typedef void (*fc_done_fn)(struct fc_call *c, int err, union fc_res *res);
+typedef void (*fc_done_fn)(struct fc_call *c, int err, union bfs_nfs3_res *res);
 
 struct fc_call {
 	struct fc *fc;
@@ -170,7 +149,7 @@ struct fc_call {
 	uint8_t *args;                     /* encoded, kept for retries */
 	uint32_t args_len, retries;
 	struct bft_loop_timer retry;
-	union fc_res res;
+	union bfs_nfs3_res res;
 };
 
 /* Encode args with xdr_args and submit proc for req (the credential is

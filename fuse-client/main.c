@@ -164,7 +164,7 @@ struct probe {
 	fattr3 root;
 };
 
-static void on_probe_fsinfo(struct fc_call *c, int err, union fc_res *res)
+static void on_probe_fsinfo(struct fc_call *c, int err, union bfs_nfs3_res *res)
 {
 	struct probe *p = c->ctx;
 
@@ -176,7 +176,7 @@ static void on_probe_fsinfo(struct fc_call *c, int err, union fc_res *res)
 	p->fsinfo_done = true;
 }
 
-static void on_probe_attr(struct fc_call *c, int err, union fc_res *res)
+static void on_probe_attr(struct fc_call *c, int err, union bfs_nfs3_res *res)
 {
 	struct probe *p = c->ctx;
 

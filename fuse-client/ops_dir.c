@@ -105,7 +105,7 @@ static bool serve(struct fc *fc, fuse_req_t req, struct fc_dir *d, size_t size, 
 	return true;
 }
 
-static void on_readdir(struct fc_call *c, int err, union fc_res *res)
+static void on_readdir(struct fc_call *c, int err, union bfs_nfs3_res *res)
 {
 	struct dir_req *r = c->ctx;
 	struct fc_dir *d = r->d;

@@ -26,7 +26,7 @@ static struct fc *fc_of(fuse_req_t req)
 	return fuse_req_userdata(req);
 }
 
-static void reply_status(struct fc_call *c, int err, union fc_res *res)
+static void reply_status(struct fc_call *c, int err, union bfs_nfs3_res *res)
 {
 	(void)res;
 	fuse_reply_err(c->req, -err);
@@ -34,7 +34,7 @@ static void reply_status(struct fc_call *c, int err, union fc_res *res)
 
 /* ---- lookup, forget, getattr ---- */
 
-static void on_lookup(struct fc_call *c, int err, union fc_res *res)
+static void on_lookup(struct fc_call *c, int err, union bfs_nfs3_res *res)
 {
 	LOOKUP3resok *ok;
 
@@ -107,7 +107,7 @@ static void set_time(time_how *how, nfstime3 *t, bool now, bool given,
 	}
 }
 
-static void on_setattr(struct fc_call *c, int err, union fc_res *res)
+static void on_setattr(struct fc_call *c, int err, union bfs_nfs3_res *res)
 {
 	struct fc_inode *in;
 
@@ -161,7 +161,7 @@ void fc_op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to_set
 
 /* ---- readlink ---- */
 
-static void on_readlink(struct fc_call *c, int err, union fc_res *res)
+static void on_readlink(struct fc_call *c, int err, union bfs_nfs3_res *res)
 {
 	if (err)
 		fuse_reply_err(c->req, -err);
@@ -210,7 +210,7 @@ static struct newname *newname(fuse_req_t req, fuse_ino_t parent, const char *na
 
 /* CREATE, MKDIR, SYMLINK and MKNOD results share one resok layout:
  * obj, obj_attributes, dir_wcc (RFC 1813 §3.3.8-3.3.11). */
-static void on_new(struct fc_call *c, int err, union fc_res *res)
+static void on_new(struct fc_call *c, int err, union bfs_nfs3_res *res)
 {
 	struct newname *nn = c->ctx;
 	const CREATE3resok *ok = err ? NULL : &res->create.CREATE3res_u.resok;
@@ -363,7 +363,7 @@ void fc_op_rename(fuse_req_t req, fuse_ino_t parent, const char *name, fuse_ino_
 		NULL, 0);
 }
 
-static void on_link(struct fc_call *c, int err, union fc_res *res)
+static void on_link(struct fc_call *c, int err, union bfs_nfs3_res *res)
 {
 	struct fc_inode *in;
 
@@ -392,7 +392,7 @@ void fc_op_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent, const char
 
 /* ---- access, statfs ---- */
 
-static void on_access(struct fc_call *c, int err, union fc_res *res)
+static void on_access(struct fc_call *c, int err, union bfs_nfs3_res *res)
 {
 	uint32_t want = (uint32_t)c->aux, got;
 
@@ -439,7 +439,7 @@ void fc_op_access(fuse_req_t req, fuse_ino_t ino, int mask)
 		fc_access_check(req, in, mask, NULL, NULL);
 }
 
-static void on_statfs(struct fc_call *c, int err, union fc_res *res)
+static void on_statfs(struct fc_call *c, int err, union bfs_nfs3_res *res)
 {
 	const FSSTAT3resok *ok = &res->fsstat.FSSTAT3res_u.resok;
 	struct statvfs sv;

@@ -89,9 +89,21 @@ static int64_t xfer_prefix(const struct xfer *x)
 	return total;
 }
 
+/* Record piece i's outcome (got bytes, or err); true once no piece is
+ * outstanding. */
+static bool xfer_piece(struct xfer *x, uint32_t i, int err, size_t got)
+{
+	size_t max = piece_len(x, i);
+
+	if (err && !x->err)
+		x->err = err;
+	x->got[i] = err ? -1 : (int64_t)(got < max ? got : max); /* never more than asked */
+	return --x->pending == 0;
+}
+
 /* ---- open, release ---- */
 
-static void on_open_access(struct fc_call *c, int err, union fc_res *res)
+static void on_open_access(struct fc_call *c, int err, union bfs_nfs3_res *res)
 {
 	struct fuse_file_info *fi = c->ctx;
 	uint32_t want = (uint32_t)c->aux;
@@ -136,26 +148,17 @@ void fc_op_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 
 /* ---- read ---- */
 
-static void on_read(struct fc_call *c, int err, union fc_res *res)
+static void on_read(struct fc_call *c, int err, union bfs_nfs3_res *res)
 {
 	struct xfer *x = c->ctx;
 	uint32_t i = (uint32_t)c->aux;
+	const READ3resok *ok = err ? NULL : &res->read.READ3res_u.resok;
 	int64_t total;
 
-	if (err) {
-		x->got[i] = -1;
-		if (!x->err)
-			x->err = err;
-	} else {
-		READ3resok *ok = &res->read.READ3res_u.resok;
-		size_t n = ok->data.data_len, max = piece_len(x, i);
-
-		if (n > max)
-			n = max; /* never more than asked for */
-		memcpy(x->buf + (size_t)i * x->piece, ok->data.data_val, n);
-		x->got[i] = (int64_t)n;
-	}
-	if (--x->pending)
+	if (ok && ok->data.data_len)
+		memcpy(x->buf + (size_t)i * x->piece, ok->data.data_val,
+		       ok->data.data_len < piece_len(x, i) ? ok->data.data_len : piece_len(x, i));
+	if (!xfer_piece(x, i, err, ok ? ok->data.data_len : 0))
 		return;
 	total = xfer_prefix(x);
 	if (total < 0)
@@ -195,32 +198,23 @@ void fc_op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 
 /* ---- write ---- */
 
-static void on_write(struct fc_call *c, int err, union fc_res *res)
+static void on_write(struct fc_call *c, int err, union bfs_nfs3_res *res)
 {
 	struct xfer *x = c->ctx;
 	uint32_t i = (uint32_t)c->aux;
 	struct fc *fc = c->fc;
+	const WRITE3resok *ok = err ? NULL : &res->write.WRITE3res_u.resok;
 	int64_t total;
 
-	if (err) {
-		x->got[i] = -1;
-		if (!x->err)
-			x->err = err;
-	} else {
-		WRITE3resok *ok = &res->write.WRITE3res_u.resok;
-		size_t max = piece_len(x, i);
+	if (ok && ok->committed != FILE_SYNC) {
+		struct fc_inode *in = fc_inode_get(&fc->itab, x->ino);
 
-		x->got[i] = ok->count < max ? ok->count : (int64_t)max;
-		if (ok->committed != FILE_SYNC) {
-			struct fc_inode *in = fc_inode_get(&fc->itab, x->ino);
-
-			if (in)
-				in->unstable = true;
-			memcpy(fc->wverf, ok->verf, sizeof(fc->wverf));
-			fc->have_wverf = true;
-		}
+		if (in)
+			in->unstable = true;
+		memcpy(fc->wverf, ok->verf, sizeof(fc->wverf));
+		fc->have_wverf = true;
 	}
-	if (--x->pending)
+	if (!xfer_piece(x, i, err, ok ? ok->count : 0))
 		return;
 	total = xfer_prefix(x);
 	if (total < 0)
@@ -262,7 +256,7 @@ void fc_op_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size, o
 
 /* ---- flush, fsync ---- */
 
-static void on_commit(struct fc_call *c, int err, union fc_res *res)
+static void on_commit(struct fc_call *c, int err, union bfs_nfs3_res *res)
 {
 	struct fc *fc = c->fc;
 	struct fc_inode *in;
