@@ -216,7 +216,8 @@ static bool in_room(struct fc_rpc *r, size_t need)
 
 	if (r->in_cap - r->in_len >= need)
 		return true;
-	memmove(r->in, r->in + r->in_off, avail);
+	if (avail && r->in_off)
+		memmove(r->in, r->in + r->in_off, avail);
 	r->in_len = avail;
 	r->in_off = 0;
 	if (r->in_cap - r->in_len >= need)
