@@ -31,8 +31,8 @@
 #include "bft/loop.h"
 #include "nfs3_prot.h"
 
-#define FC_ARGS_MAX (64u * 1024u)  /* encoded arguments of one call */
 #define FC_XFER_CAP (1u << 20)     /* largest READ/WRITE piece we ask for */
+#define FC_ARGS_MAX (FC_XFER_CAP + 4096u) /* encoded arguments of one call */
 #define FC_RETRY_MS 100u           /* NFS3ERR_JUKEBOX / full queue: wait */
 #define FC_RETRY_MAX 600u          /* then EAGAIN (a minute) */
 #define FC_START_MS 15000u         /* start-up calls (mount, FSINFO) */
