@@ -10,7 +10,8 @@ files of several sizes up to 3 MiB with checksums, append, truncate, rename
 symlinks, chmod, utimes (explicit and now), errors, permission checks for
 another user, a directory of 1200 entries, rm -r, statfs, parallel writers.
 Then the same cluster through nfsproxy with `bfs-mount nfs://...` (detached
-mode): both mounts see each other's files. Unmounting with fusermount3 -u
+mode): both mounts see each other's files; and, when nfs-ganesha and rpcbind
+are installed, nfs:// against nfs-ganesha with ports from rpcbind. Unmounting with fusermount3 -u
 and SIGTERM must end the processes cleanly.
 
   test_bfs_mount.py BFSCTL BFS_MOUNT
@@ -259,6 +260,74 @@ def statfs(m, before):
     check(after.f_ffree < before.f_ffree, "statfs free inodes did not drop after creating")
 
 
+# ---- a third-party NFS server: nfs-ganesha (optional) ----
+
+def port_open(port):
+    import socket
+    with socket.socket() as so:
+        so.settimeout(0.2)
+        return so.connect_ex(("127.0.0.1", port)) == 0
+
+
+def stop(p):
+    if p is not None and p.poll() is None:
+        p.terminate()
+        try:
+            p.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.wait()
+
+
+def ganesha(bfs_mount, d, base):
+    """nfs:// against nfs-ganesha (FSAL VFS): ports found through rpcbind,
+    1 MiB rtmax/wtmax, UNSTABLE writes and COMMIT. Skipped without the
+    packages (nfs-ganesha nfs-ganesha-vfs rpcbind, as for bfs-bench-nfs)."""
+    if not shutil.which("ganesha.nfsd") or not shutil.which("rpcbind"):
+        print("skip nfs-ganesha part: nfs-ganesha or rpcbind not installed")
+        return
+    g, m = os.path.join(d, "ganesha"), os.path.join(d, "mg")
+    exp = os.path.join(g, "export")
+    os.makedirs(exp)
+    os.mkdir(m)
+    os.chmod(exp, 0o777)
+    nfs, mnt = base + 5000, base + 5001
+    with open(os.path.join(g, "g.conf"), "w") as f:
+        f.write("NFS_CORE_PARAM { NFS_Port = %d; MNT_Port = %d; NLM_Port = %d;\n"
+                "  Rquota_Port = %d; Protocols = 3; Bind_addr = 127.0.0.1;\n"
+                "  Enable_NLM = false; Enable_RQUOTA = false; }\n"
+                "NFSV4 { Graceless = true; }\n"
+                "EXPORT { Export_Id = 1; Path = %s; Pseudo = %s; Access_Type = RW;\n"
+                "  Squash = No_Root_Squash; Protocols = 3; Transports = TCP;\n"
+                "  SecType = sys; FSAL { Name = VFS; } }\n"
+                "LOG { Default_Log_Level = WARN; }\n" % (nfs, mnt, nfs + 2, nfs + 3, exp, exp))
+    rpcbind = gan = mp = None
+    try:
+        if not port_open(111):
+            rpcbind = subprocess.Popen(["rpcbind", "-f", "-w"])
+        gan = subprocess.Popen(["ganesha.nfsd", "-F", "-f", os.path.join(g, "g.conf"), "-L",
+                                os.path.join(g, "g.log")])
+        end = time.time() + 20
+        while time.time() < end and not (port_open(nfs) and port_open(mnt)):
+            time.sleep(0.1)
+        if not (port_open(nfs) and port_open(mnt)):
+            print("skip nfs-ganesha part: ganesha.nfsd did not start")
+            return
+        mp = subprocess.Popen([bfs_mount, "-f", "nfs://127.0.0.1" + exp, m],
+                              stderr=subprocess.PIPE, text=True)
+        if not wait_mounted(m, mp):
+            check(False, "bfs-mount nfs:// of nfs-ganesha (ports from rpcbind) failed")
+            return
+        for step in (files_and_sizes, append_truncate, renames, links, parallel):
+            step(m)
+        print("ok nfs-ganesha")
+    finally:
+        unmount(m)
+        stop(mp)
+        stop(gan)
+        stop(rpcbind)
+
+
 # ---- the run ----
 
 def main():
@@ -320,6 +389,8 @@ def main():
             check(len(os.listdir(os.path.join(m2, "nfsdir"))) == 300, "nfs:// readdir")
             shutil.rmtree(os.path.join(m2, "nfsdir"))
             print("ok nfs://")
+
+        ganesha(bfs_mount, d, base)
 
         # clean ends: fusermount3 -u for the bft: mount, SIGTERM for nfs://
         subprocess.run(["fusermount3", "-u", m], check=False)
