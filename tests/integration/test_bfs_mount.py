@@ -12,7 +12,8 @@ another user, a directory of 1200 entries, rm -r, statfs, parallel writers.
 Then the same cluster through nfsproxy with `bfs-mount nfs://...` (detached
 mode): both mounts see each other's files; and, when nfs-ganesha and rpcbind
 are installed, nfs:// against nfs-ganesha with ports from rpcbind. Unmounting with fusermount3 -u
-and SIGTERM must end the processes cleanly.
+and SIGTERM must end the processes cleanly; `bfsctl up --mount` mounts and
+`bfsctl down` unmounts (what ./bfs up and down run).
 
   test_bfs_mount.py BFSCTL BFS_MOUNT
 
@@ -305,13 +306,17 @@ def ganesha(bfs_mount, d, base):
     try:
         if not port_open(111):
             rpcbind = subprocess.Popen(["rpcbind", "-f", "-w"])
+        # its own pid file: another ganesha (bfs-bench-nfs) may hold the default
         gan = subprocess.Popen(["ganesha.nfsd", "-F", "-f", os.path.join(g, "g.conf"), "-L",
-                                os.path.join(g, "g.log")])
-        end = time.time() + 20
+                                os.path.join(g, "g.log"), "-p", os.path.join(g, "g.pid")])
+        end = time.time() + 10
         while time.time() < end and not (port_open(nfs) and port_open(mnt)):
             time.sleep(0.1)
         if not (port_open(nfs) and port_open(mnt)):
-            print("skip nfs-ganesha part: ganesha.nfsd did not start")
+            print("skip nfs-ganesha part: ganesha.nfsd did not start (busy machine, or "
+                  "another instance); its log:")
+            with open(os.path.join(g, "g.log")) as f:
+                print(f.read()[-1500:])
             return
         mp = subprocess.Popen([bfs_mount, "-f", "nfs://127.0.0.1" + exp, m],
                               stderr=subprocess.PIPE, text=True)
@@ -407,9 +412,22 @@ def main():
         while os.path.ismount(m2) and time.time() < end:
             time.sleep(0.05)
         check(not os.path.ismount(m2), "nfs:// mount still there 10 s after SIGTERM")
+
+        # bfsctl up --mount (what ./bfs up runs) and bfsctl down's unmount
+        m3 = os.path.join(d, "m3")
+        up = subprocess.run([bfsctl, "up", "--dir", c, "--mount", m3], capture_output=True,
+                            text=True, timeout=60)
+        check(up.returncode == 0 and os.path.ismount(m3), "bfsctl up --mount: %s%s" % (
+            up.stdout, up.stderr))
+        check(os.path.exists(os.path.join(m3, "via-nfs")), "bfsctl up --mount: files missing")
+        down = subprocess.run([bfsctl, "down", "--dir", c], capture_output=True, text=True,
+                              timeout=60)
+        check("unmounted" in down.stdout and not os.path.ismount(m3),
+              "bfsctl down did not unmount: %s%s" % (down.stdout, down.stderr))
     finally:
         unmount(m)
         unmount(m2)
+        unmount(os.path.join(d, "m3"))
         for p in procs:
             if p.poll() is None:
                 p.kill()
