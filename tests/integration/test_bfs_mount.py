@@ -8,8 +8,8 @@ benchmark drives — and used through ordinary POSIX calls: directory trees,
 files of several sizes up to 3 MiB with checksums, append, truncate, rename
 (also over an existing file and of directories), hard links and link counts,
 symlinks, chmod, utimes (explicit and now), errors, permission checks for
-another user, a directory of 1200 entries, rm -r, statfs, parallel writers.
-Then the same cluster through nfsproxy with `bfs-mount nfs://...` (detached
+another user, a directory of 1200 entries, rm -r, statfs, parallel writers,
+and use with one replica killed (f = 1). Then the same cluster through nfsproxy with `bfs-mount nfs://...` (detached
 mode): both mounts see each other's files; and, when nfs-ganesha and rpcbind
 are installed, nfs:// against nfs-ganesha with ports from rpcbind. Unmounting with fusermount3 -u
 and SIGTERM must end the processes cleanly; `bfsctl up --mount` mounts and
@@ -254,6 +254,19 @@ def parallel(m):
             check(f.read() == bytes([i]) * 200000, "parallel writer %d" % i)
 
 
+def replica_crash(m, c):
+    """f = 1: with one replica killed the mount keeps working."""
+    with open(os.path.join(c, "run", "bfsd-3.pid")) as f:
+        os.kill(int(f.read()), signal.SIGKILL)
+    data = os.urandom(300000)
+    with open(os.path.join(m, "after-crash"), "wb") as f:
+        f.write(data)
+    with open(os.path.join(m, "after-crash"), "rb") as f:
+        check(f.read() == data, "write/read with replica 3 killed")
+    os.mkdir(os.path.join(m, "after-crash-dir"))
+    check(len(os.listdir(os.path.join(m, "after-crash-dir"))) == 0, "mkdir/readdir after crash")
+
+
 def statfs(m, before):
     after = os.statvfs(m)
     check(after.f_blocks > 0 and after.f_files > 0, "statfs reports no capacity")
@@ -372,6 +385,9 @@ def main():
             step(m)
             print("ok %-16s %.2f s" % (step.__name__, time.time() - t))
         statfs(m, before)
+        t = time.time()
+        replica_crash(m, c)
+        print("ok replica_crash   %.2f s" % (time.time() - t))
 
         url = "nfs://127.0.0.1/?nfsport=%d&mountport=%d" % (base + 7, base + 8)
         r = subprocess.run([bfs_mount, "-o", "log=" + os.path.join(d, "nfs.log"), url, m2],
