@@ -81,6 +81,8 @@ void fc_reply_entry(struct fc *fc, fuse_req_t req, const nfs_fh3 *fh, const fatt
 	rc = create_fi ? fuse_reply_create(req, &e, create_fi) : fuse_reply_entry(req, &e);
 	if (rc) /* the kernel did not take the reference (interrupted) */
 		fc_inode_forget(&fc->itab, e.ino, 1);
+	else if (create_fi)
+		fc_silly_opened(fc, in);
 }
 
 /* ---- fetching what a result left out ---- */

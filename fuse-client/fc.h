@@ -84,6 +84,8 @@ struct fc_inode {
 	uint32_t fh_len;
 	uint8_t fh[NFS3_FHSIZE];
 	bool unstable;                     /* UNSTABLE writes not yet committed */
+	uint32_t opens;                    /* open files (silly.c) */
+	struct fc_silly *silly;            /* hidden name while unlinked but open */
 	struct fc_inode *next;             /* hash chain */
 };
 
@@ -125,6 +127,7 @@ struct fc {
 	writeverf3 wverf;                  /* of the last UNSTABLE write */
 	struct fc_itab itab;
 	uint32_t in_flight;                /* calls not yet completed */
+	uint32_t n_open;                   /* open files, all inodes */
 	bool stopping;                     /* draining: stop when in_flight is 0 */
 	uint8_t scratch[FC_ARGS_MAX];      /* argument encoding */
 };
@@ -230,6 +233,11 @@ void fc_op_releasedir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
  * answer req 0 or EACCES) gets the wanted ACCESS3 bits in c->aux. */
 void fc_access_check(fuse_req_t req, const struct fc_inode *in, int mask, fc_done_fn done,
 		     void *ctx);
+
+/* silly.c: count opens and releases of `in`; the last release of a file
+ * unlinked while open removes its hidden name (req: whose credential). */
+void fc_silly_opened(struct fc *fc, struct fc_inode *in);
+void fc_silly_released(struct fc *fc, fuse_req_t req, struct fc_inode *in);
 
 /* The inode for ino or an ESTALE reply (returns NULL then). */
 struct fc_inode *fc_inode_or_reply(fuse_req_t req, fuse_ino_t ino);

@@ -124,6 +124,7 @@ void fc_inode_forget(struct fc_itab *t, fuse_ino_t ino, uint64_t n)
 		if (in->nlookup)
 			return;
 		*p = in->next;
+		free(in->silly);
 		free(in);
 		t->count--;
 		return;
@@ -156,6 +157,7 @@ void fc_itab_free(struct fc_itab *t)
 	for (i = 0; t->buckets && i < t->n_buckets; i++)
 		for (in = t->buckets[i]; in; in = next) {
 			next = in->next;
+			free(in->silly);
 			free(in);
 		}
 	free(t->buckets);

@@ -2,9 +2,10 @@
  * ops_entry.c — bfs-mount's FUSE operations on names and attributes, each
  * one NFSv3 call (RFC 1813 §3.3): lookup (LOOKUP), forget, getattr
  * (GETATTR), setattr (SETATTR, §3.3.2: server time for UTIME_NOW), readlink
- * (READLINK), mknod (CREATE or MKNOD), mkdir (MKDIR), unlink (REMOVE),
- * rmdir (RMDIR), symlink (SYMLINK), rename (RENAME), link (LINK), create
- * (CREATE, GUARDED for O_EXCL), access (ACCESS) and statfs (FSSTAT).
+ * (READLINK), mknod (CREATE or MKNOD), mkdir (MKDIR), rmdir (RMDIR),
+ * symlink (SYMLINK), link (LINK), create
+ * (CREATE, GUARDED for O_EXCL), access (ACCESS) and statfs (FSSTAT);
+ * unlink and rename are in silly.c.
  *
  * Every request is answered from its call's completion (fc_call), never
  * by waiting. Names come from the kernel (at most NAME_MAX bytes); the
@@ -325,41 +326,16 @@ void fc_op_symlink(fuse_req_t req, const char *link, fuse_ino_t parent, const ch
 		0);
 }
 
-/* ---- removing and renaming ---- */
+/* ---- removing (unlink and rename: silly.c) ---- */
 
-static void remove_name(fuse_req_t req, fuse_ino_t parent, const char *name, uint32_t proc)
+void fc_op_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
 {
 	struct fc_inode *dir = fc_inode_or_reply(req, parent);
 
 	if (!dir)
 		return;
-	REMOVE3args a = { { fc_fh(dir), (char *)name } }; /* RMDIR3args is the same */
-	fc_call(fc_of(req), req, proc, (xdrproc_t)xdr_REMOVE3args, &a, reply_status, NULL, 0);
-}
-
-void fc_op_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
-{
-	remove_name(req, parent, name, NFSPROC3_REMOVE);
-}
-
-void fc_op_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
-{
-	remove_name(req, parent, name, NFSPROC3_RMDIR);
-}
-
-void fc_op_rename(fuse_req_t req, fuse_ino_t parent, const char *name, fuse_ino_t newparent,
-		  const char *newname, unsigned int flags)
-{
-	struct fc_inode *from, *to;
-
-	if (flags) { /* RENAME_NOREPLACE / EXCHANGE cannot be atomic over NFSv3 */
-		fuse_reply_err(req, EINVAL);
-		return;
-	}
-	if (!(from = fc_inode_or_reply(req, parent)) || !(to = fc_inode_or_reply(req, newparent)))
-		return;
-	RENAME3args a = { { fc_fh(from), (char *)name }, { fc_fh(to), (char *)newname } };
-	fc_call(fc_of(req), req, NFSPROC3_RENAME, (xdrproc_t)xdr_RENAME3args, &a, reply_status,
+	RMDIR3args a = { { fc_fh(dir), (char *)name } };
+	fc_call(fc_of(req), req, NFSPROC3_RMDIR, (xdrproc_t)xdr_RMDIR3args, &a, reply_status,
 		NULL, 0);
 }
 

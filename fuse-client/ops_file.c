@@ -103,9 +103,25 @@ static bool xfer_piece(struct xfer *x, uint32_t i, int err, size_t got)
 
 /* ---- open, release ---- */
 
+struct open_req {
+	struct fuse_file_info fi;
+	fuse_ino_t ino;
+};
+
+static void reply_open(struct fc *fc, fuse_req_t req, fuse_ino_t ino,
+		       struct fuse_file_info *fi)
+{
+	struct fc_inode *in = fc_inode_get(&fc->itab, ino);
+
+	if (!in)
+		fuse_reply_err(req, ESTALE);
+	else if (fuse_reply_open(req, fi) == 0)
+		fc_silly_opened(fc, in);
+}
+
 static void on_open_access(struct fc_call *c, int err, union bfs_nfs3_res *res)
 {
-	struct fuse_file_info *fi = c->ctx;
+	struct open_req *o = c->ctx;
 	uint32_t want = (uint32_t)c->aux;
 
 	if (!err && (res->access.ACCESS3res_u.resok.access & want) != want)
@@ -113,36 +129,41 @@ static void on_open_access(struct fc_call *c, int err, union bfs_nfs3_res *res)
 	if (err)
 		fuse_reply_err(c->req, -err);
 	else
-		fuse_reply_open(c->req, fi);
-	free(fi);
+		reply_open(c->fc, c->req, o->ino, &o->fi);
+	free(o);
 }
 
 void fc_op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
 	struct fc_inode *in = fc_inode_or_reply(req, ino);
 	int acc = fi->flags & O_ACCMODE, mask;
-	struct fuse_file_info *copy;
+	struct open_req *o;
 
 	if (!in)
 		return;
 	fi->fh = 0;
 	if (fuse_req_ctx(req)->uid == 0) { /* root reads and writes anything */
-		fuse_reply_open(req, fi);
+		reply_open(fc_of(req), req, ino, fi);
 		return;
 	}
 	mask = acc == O_RDONLY ? R_OK : acc == O_WRONLY ? W_OK : R_OK | W_OK;
-	if (!(copy = malloc(sizeof(*copy)))) {
+	if (!(o = malloc(sizeof(*o)))) {
 		fuse_reply_err(req, ENOMEM);
 		return;
 	}
-	*copy = *fi;
-	fc_access_check(req, in, mask, on_open_access, copy);
+	o->fi = *fi;
+	o->ino = ino;
+	fc_access_check(req, in, mask, on_open_access, o);
 }
 
 void fc_op_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
-	(void)ino;
+	struct fc *fc = fc_of(req);
+	struct fc_inode *in = fc_inode_get(&fc->itab, ino);
+
 	(void)fi;
+	if (in)
+		fc_silly_released(fc, req, in);
 	fuse_reply_err(req, 0);
 }
 

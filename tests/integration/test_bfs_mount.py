@@ -7,7 +7,7 @@ mounted with `bfs-mount -f bft:CONFIG MNT` — the command line the Andrew
 benchmark drives — and used through ordinary POSIX calls: directory trees,
 files of several sizes up to 3 MiB with checksums, append, truncate, rename
 (also over an existing file and of directories), hard links and link counts,
-symlinks, chmod, utimes (explicit and now), errors, permission checks for
+symlinks, files used after unlink, chmod, utimes (explicit and now), errors, permission checks for
 another user, a directory of 1200 entries, rm -r, statfs, parallel writers,
 and use with one replica killed (f = 1). Then the same cluster through nfsproxy with `bfs-mount nfs://...` (detached
 mode): both mounts see each other's files; and, when nfs-ganesha and rpcbind
@@ -165,6 +165,35 @@ def links(m):
     with open(s) as f:
         check(f.read() == "linked", "open through a symlink")
     check(os.readlink(os.path.join(m, "dangling")) == "/nonexistent/target", "dangling link")
+
+
+def open_unlinked(m):
+    """POSIX: an open file outlives its last name (silly rename)."""
+    d = os.path.join(m, "ou")
+    os.mkdir(d)
+    p = os.path.join(d, "tmp")
+    with open(p, "w+b") as f:
+        f.write(b"still here")
+        os.unlink(p)
+        check(not os.path.exists(p), "unlinked name still visible")
+        f.write(b", and writable")
+        f.seek(0)
+        check(f.read() == b"still here, and writable", "open unlinked file lost its data")
+        q = os.path.join(d, "target")
+        with open(q, "wb") as g:
+            g.write(b"new")
+        with open(q, "rb") as old:
+            os.rename(p if os.path.exists(p) else q, q)  # same name: no-op
+            with open(os.path.join(d, "src"), "wb") as g:
+                g.write(b"replacement")
+            os.rename(os.path.join(d, "src"), q)  # replaces the open target
+            check(old.read() == b"new", "rename over an open file lost its data")
+        with open(q, "rb") as g:
+            check(g.read() == b"replacement", "rename over an open file: new content")
+    end = time.time() + 5  # the hidden name goes after the (asynchronous) release
+    while os.listdir(d) != ["target"] and time.time() < end:
+        time.sleep(0.05)
+    check(os.listdir(d) == ["target"], "hidden names left after close: %s" % os.listdir(d))
 
 
 def attributes(m):
@@ -336,7 +365,7 @@ def ganesha(bfs_mount, d, base):
         if not wait_mounted(m, mp):
             check(False, "bfs-mount nfs:// of nfs-ganesha (ports from rpcbind) failed")
             return
-        for step in (files_and_sizes, append_truncate, renames, links, parallel):
+        for step in (files_and_sizes, append_truncate, renames, links, open_unlinked, parallel):
             step(m)
         print("ok nfs-ganesha")
     finally:
@@ -379,8 +408,8 @@ def main():
             check(False, "bfs-mount bft: did not mount")
             return 1
         before = os.statvfs(m)
-        for step in (files_and_sizes, append_truncate, renames, links, attributes, errors,
-                     other_user, big_directory, parallel):
+        for step in (files_and_sizes, append_truncate, renames, links, open_unlinked,
+                     attributes, errors, other_user, big_directory, parallel):
             t = time.time()
             step(m)
             print("ok %-16s %.2f s" % (step.__name__, time.time() - t))
