@@ -22,7 +22,8 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: bfsctl init --dir DIR [--f F] [--base-port P] [--clients N]\n"
 		"                   [--ids-per-client M] [--host ADDR]\n"
-		"       bfsctl up --dir DIR [--bfsd PATH] [--nfsproxy PATH]\n"
+		"       bfsctl up --dir DIR [--bfsd PATH] [--nfsproxy PATH] [--mount MNT]\n"
+		"                 [--bfs-mount PATH]\n"
 		"       bfsctl down --dir DIR\n"
 		"       bfsctl config check FILE\n"
 		"       bfsctl keygen --private FILE --public FILE [--name TEXT]\n"
@@ -32,7 +33,8 @@ static void usage(FILE *f)
 		"client groups (1) of M logical client ids each (64), then nfsproxy's own\n"
 		"client group, NFS port and MOUNT port.\n"
 		"up starts DIR's replicas (bfsd --service fs) and nfsproxy, detached, with\n"
-		"pid files and logs in DIR/run/; down stops them.\n");
+		"pid files and logs in DIR/run/, then with --mount mounts the cluster at MNT\n"
+		"with bfs-mount (bft: backend); down unmounts it and stops them.\n");
 }
 
 static void print_diag(void *data, const char *msg)
@@ -139,8 +141,8 @@ static int cmd_config_check(int argc, char **argv)
 /* up|down --dir DIR [--bfsd PATH] [--nfsproxy PATH] */
 static int cmd_cluster(bool up, int argc, char **argv)
 {
-	const char *dir = NULL, *bfsd = NULL, *nfsproxy = NULL;
-	int i;
+	const char *dir = NULL, *bfsd = NULL, *nfsproxy = NULL, *mnt = NULL, *bfs_mount = NULL;
+	int i, rc;
 
 	for (i = 0; i + 1 < argc; i += 2) {
 		if (!strcmp(argv[i], "--dir"))
@@ -149,6 +151,10 @@ static int cmd_cluster(bool up, int argc, char **argv)
 			bfsd = argv[i + 1];
 		else if (up && !strcmp(argv[i], "--nfsproxy"))
 			nfsproxy = argv[i + 1];
+		else if (up && !strcmp(argv[i], "--mount"))
+			mnt = argv[i + 1];
+		else if (up && !strcmp(argv[i], "--bfs-mount"))
+			bfs_mount = argv[i + 1];
 		else
 			break;
 	}
@@ -156,7 +162,12 @@ static int cmd_cluster(bool up, int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	return up ? cluster_up(dir, bfsd, nfsproxy) : cluster_down(dir);
+	if (!up) { /* the mount first: it is a client of the replicas */
+		rc = cluster_unmount(dir);
+		return cluster_down(dir) ? 1 : rc;
+	}
+	rc = cluster_up(dir, bfsd, nfsproxy);
+	return rc || !mnt ? rc : cluster_mount(dir, mnt, bfs_mount);
 }
 
 static int cmd_keygen(int argc, char **argv)

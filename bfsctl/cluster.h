@@ -10,4 +10,9 @@
 int cluster_up(const char *dir, const char *bfsd, const char *nfsproxy);
 int cluster_down(const char *dir);
 
+/* mount.c: mount DIR's cluster at mountpoint with bfs-mount (bft:), and
+ * unmount what cluster_mount mounted (a no-op if nothing is). */
+int cluster_mount(const char *dir, const char *mountpoint, const char *bfs_mount);
+int cluster_unmount(const char *dir);
+
 #endif

@@ -11,6 +11,7 @@
  */
 #include <string.h>
 
+#include "bfs/nfs3_res.h"
 #include "bfs/op_xdr.h"
 #include "fs_internal.h"
 
@@ -36,30 +37,6 @@ union proc_args {
 	FSINFO3args fsinfo;
 	PATHCONF3args pathconf;
 	COMMIT3args commit;
-};
-
-union proc_res {
-	GETATTR3res getattr;
-	SETATTR3res setattr;
-	LOOKUP3res lookup;
-	ACCESS3res access;
-	READLINK3res readlink;
-	READ3res read;
-	WRITE3res write;
-	CREATE3res create;
-	MKDIR3res mkdir;
-	SYMLINK3res symlink;
-	MKNOD3res mknod;
-	REMOVE3res remove;
-	RMDIR3res rmdir;
-	RENAME3res rename;
-	LINK3res link;
-	READDIR3res readdir;
-	READDIRPLUS3res readdirplus;
-	FSSTAT3res fsstat;
-	FSINFO3res fsinfo;
-	PATHCONF3res pathconf;
-	COMMIT3res commit;
 };
 
 struct proc {
@@ -119,7 +96,7 @@ static bool decode_args(const struct proc *p, const uint8_t *buf, uint32_t len,
 	return ok;
 }
 
-static int encode_res(const struct proc *p, union proc_res *res, uint8_t *result,
+static int encode_res(const struct proc *p, union bfs_nfs3_res *res, uint8_t *result,
 		      uint32_t cap, uint32_t *len)
 {
 	XDR x;
@@ -170,7 +147,7 @@ int bfs_exec(struct bfs_fs *fs, MDB_txn *txn, bool writable, const uint8_t *op,
 
 	const struct proc *p = &procs[h.proc];
 	union proc_args args;
-	union proc_res res;
+	union bfs_nfs3_res res;
 	memset(&args, 0, sizeof(args));
 	memset(&res, 0, sizeof(res));
 	if (!decode_args(p, op + hl, (uint32_t)(op_len - hl), &args)) {

@@ -18,14 +18,13 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <sys/wait.h>
 
+#include "bft/daemon.h"
 #include "bft/error.h"
 #include "bft/net.h"
 #include "nfsp.h"
@@ -228,48 +227,6 @@ static int setup(struct nfsp *s, const struct options *o)
 	return 0;
 }
 
-/* Fork before the event loop exists (an epoll-watched signalfd does not
- * follow a fork). The parent waits for the child to say it is serving and
- * exits 0, or exits 1 if the child failed (its messages went to stderr). */
-static int detach(void)
-{
-	int fds[2], status;
-	char ok;
-	pid_t pid;
-
-	if (pipe2(fds, O_CLOEXEC) < 0 || (pid = fork()) < 0) {
-		perror("nfsproxy: cannot detach");
-		exit(1);
-	}
-	if (pid > 0) {
-		close(fds[1]);
-		if (read(fds[0], &ok, 1) == 1)
-			_exit(0);
-		waitpid(pid, &status, 0);
-		_exit(1);
-	}
-	close(fds[0]);
-	setsid();
-	return fds[1];
-}
-
-/* Tell the parent of detach() that we serve; stdio to /dev/null. */
-static void detached(int fd)
-{
-	int null = open("/dev/null", O_RDWR);
-
-	if (null >= 0) {
-		dup2(null, 0);
-		dup2(null, 1);
-		dup2(null, 2);
-		if (null > 2)
-			close(null);
-	}
-	if (write(fd, "1", 1) != 1)
-		_exit(1);
-	close(fd);
-}
-
 static void teardown(struct nfsp *s)
 {
 	nfsp_rpcbind_unregister(s);
@@ -294,14 +251,14 @@ int main(int argc, char **argv)
 		return 1;
 	parse_args(argc, argv, &o);
 	if (!o.foreground)
-		parent_fd = detach();
+		parent_fd = bft_daemon_detach("nfsproxy");
 	err = setup(s, &o);
 	if (!err) {
 		bft_logf(s->log, BFT_LOG_INFO, "nfsproxy: NFS v3/v2 on %s port %u, MOUNT v3/v1 "
 			 "on port %u (TCP and UDP), BFT client %u, %u export(s)", s->conf.listen,
 			 s->conf.nfs_port, s->conf.mount_port, s->conf.client_id, s->conf.n_exports);
 		if (parent_fd >= 0)
-			detached(parent_fd);
+			bft_daemon_ready(parent_fd);
 		if (o.ready_fd >= 0) {
 			if (write(o.ready_fd, "ready\n", 6) != 6)
 				bft_logf(s->log, BFT_LOG_WARN, "cannot write to --ready-fd %d",

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bfs/fh.h"
 #include "bft/error.h"
 #include "mount_prot.h"
 #include "nfs2_map.h"
@@ -23,9 +24,6 @@
 #define AUTH_NONE_FLAVOR 0
 #define AUTH_SYS_FLAVOR 1
 
-/* doc/fs.md: the root handle is 'B' 'F' 1 0, inode 1 (u64 LE),
- * generation 1 (u32 LE). */
-static const char root_fh[16] = { 'B', 'F', 1, 0, 1, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0 };
 
 struct nfsp_mount_walk {
 	char path[NFSP_PATH_MAX + 1];
@@ -248,8 +246,8 @@ static void mnt(struct nfsp_call *c)
 		mnt_error(c, st);
 		return;
 	}
-	w->fh_len = sizeof(root_fh);
-	memcpy(w->fh, root_fh, sizeof(root_fh));
+	w->fh_len = BFS_FH_LEN;
+	bfs_root_fh((uint8_t *)w->fh);
 	walk_next(c);
 }
 

@@ -12,27 +12,10 @@
 #include <string.h>
 
 #include "bfs/bytes.h"
+#include "bfs/nfs3_res.h"
 #include "nfs2_map.h"
 
 #define V2_BLOCK 8192u /* the fs block size (doc/fs.md), v2 blocksize/bsize */
-
-union v3res {
-	GETATTR3res getattr;
-	SETATTR3res setattr;
-	LOOKUP3res lookup;
-	READLINK3res readlink;
-	READ3res read;
-	WRITE3res write;
-	CREATE3res create;
-	MKDIR3res mkdir;
-	SYMLINK3res symlink;
-	REMOVE3res remove;
-	RMDIR3res rmdir;
-	RENAME3res rename;
-	LINK3res link;
-	READDIR3res readdir;
-	FSSTAT3res fsstat;
-};
 
 /* RFC 1094 §2.3.1 has a subset of RFC 1813's codes (same numbers). */
 static uint32_t status2(nfsstat3 s)
@@ -233,7 +216,7 @@ static void reply_statfs(struct nfsp_call *c, FSSTAT3res *r3)
 	nfsp_reply_xdr(c, (xdrproc_t)xdr_statfsres, &r);
 }
 
-static void map(struct nfsp_call *c, union v3res *r)
+static void map(struct nfsp_call *c, union bfs_nfs3_res *r)
 {
 	switch (c->proc) {
 	case NFSPROC_GETATTR:
@@ -303,7 +286,7 @@ void nfsp_nfs2_result(struct nfsp_call *c, int status, uint32_t accept,
 		      const uint8_t *res, uint32_t len)
 {
 	xdrproc_t codec = res_codec(c->proc);
-	union v3res r;
+	union bfs_nfs3_res r;
 	bool_t ok;
 	XDR x;
 
