@@ -5,7 +5,7 @@
  *
  *   bfs-bench andrew --dir DIR | --compare [--only LIST]
  *                    [--scale N] [--runs R] [--modules M] [--seed S]
- *                    [--json FILE|-] [--keep]
+ *                    [--durability MODE] [--json FILE|-] [--keep]
  *
  * Must reject malformed options with a sentence, and remove only what it
  * created (the temporary directory, and DIR/andrew-XXXXXX unless --keep).
@@ -28,7 +28,7 @@
 #define DEFAULT_SEED 1999 /* the year of the paper */
 
 struct andrew_opts {
-	const char *dir, *json;
+	const char *dir, *json, *durability;
 	bool compare, keep;
 	bool only[ANDREW_COMPARE_CONFIGS];
 	unsigned scale, modules, runs;
@@ -47,7 +47,7 @@ static void usage(FILE *f)
 		"usage: bfs-bench andrew --dir DIR [options]\n"
 		"       bfs-bench andrew --compare [--only LIST] [options]\n"
 		"options: [--scale N] [--runs R] [--modules M] [--seed S] [--json FILE|-]\n"
-		"         [--keep]\n"
+		"         [--durability sync|nometasync|async] [--keep]\n"
 		"\n"
 		"The modified Andrew benchmark (OSDI '99 §6.3): 1 mkdir the tree, 2 copy the\n"
 		"sources, 3 stat every file, 4 read every byte, 5 make (cc compiles and\n"
@@ -60,8 +60,9 @@ static void usage(FILE *f)
 		"--compare     run on local, NFS-std (nfs-ganesha), BFS (4 replicas, bfs-mount\n"
 		"              bft:) and BFS-nfsproxy (bfs-mount nfs:// through nfsproxy) and\n"
 		"              print each phase's ratio to NFS-std; --only picks some of\n"
-		"              local,nfs-std,bfs,bfs-nfsproxy\n"
-		"Defaults: --scale 1 --runs 1 --modules %u --seed %u.\n",
+		"              local,nfs-std,bfs,bfs-nfsproxy; --durability sets the BFS\n"
+		"              replicas' [cluster] durability (doc/config.md)\n"
+		"Defaults: --scale 1 --runs 1 --modules %u --seed %u --durability sync.\n",
 		ANDREW_MODULES_DEFAULT, DEFAULT_SEED);
 }
 
@@ -113,7 +114,8 @@ static bool parse_only(const char *v, struct andrew_opts *o)
 static bool is_valued(const char *a)
 {
 	static const char *const valued[] = { "--dir", "--json", "--only", "--scale",
-					      "--runs", "--modules", "--seed" };
+					      "--runs", "--modules", "--seed",
+					      "--durability" };
 	size_t i;
 
 	for (i = 0; i < sizeof(valued) / sizeof(valued[0]); i++)
@@ -134,6 +136,11 @@ static bool parse_one(const char *a, const char *val, struct andrew_opts *o)
 		o->json = val;
 	else if (!strcmp(a, "--only"))
 		return parse_only(val, o);
+	else if (!strcmp(a, "--durability") && (!strcmp(val, "sync") ||
+		 !strcmp(val, "nometasync") || !strcmp(val, "async")))
+		o->durability = val;
+	else if (!strcmp(a, "--durability"))
+		return bad(a, val, "is not sync, nometasync or async");
 	else if (!strcmp(a, "--seed"))
 		return parse_num(a, val, 0, UINT64_MAX, &o->seed);
 	else if (!strcmp(a, "--runs") && parse_num(a, val, 1, ANDREW_RUNS_MAX, &v))
@@ -150,7 +157,7 @@ static bool parse_one(const char *a, const char *val, struct andrew_opts *o)
 static bool parse(int argc, char **argv, struct andrew_opts *o)
 {
 	struct stat st;
-	bool only = false;
+	bool only = false, durability = false;
 	int i;
 
 	for (i = 1; i < argc; i++) {
@@ -166,6 +173,7 @@ static bool parse(int argc, char **argv, struct andrew_opts *o)
 			return false;
 		}
 		only = only || !strcmp(a, "--only");
+		durability = durability || !strcmp(a, "--durability");
 		if (!parse_one(a, i + 1 < argc ? argv[i + 1] : NULL, o))
 			return false;
 		i++;
@@ -174,8 +182,9 @@ static bool parse(int argc, char **argv, struct andrew_opts *o)
 		fprintf(stderr, "bfs-bench andrew: give either --dir DIR or --compare\n");
 		return false;
 	}
-	if (only && !o->compare) {
-		fprintf(stderr, "bfs-bench andrew: --only goes with --compare\n");
+	if ((only || durability) && !o->compare) {
+		fprintf(stderr, "bfs-bench andrew: --%s goes with --compare\n",
+			only ? "only" : "durability");
 		return false;
 	}
 	if (o->dir && (stat(o->dir, &st) < 0 || !S_ISDIR(st.st_mode)))
@@ -257,7 +266,7 @@ static void run_dir(const struct andrew_opts *o, const struct andrew_setup *s,
 int andrew_main(int argc, char **argv)
 {
 	struct andrew_opts o = { .scale = 1, .runs = 1, .modules = ANDREW_MODULES_DEFAULT,
-				 .seed = DEFAULT_SEED };
+				 .seed = DEFAULT_SEED, .durability = "sync" };
 	struct andrew_config all[ANDREW_COMPARE_CONFIGS], c[ANDREW_COMPARE_CONFIGS];
 	struct andrew_tree tree;
 	struct andrew_setup s = { .t = &tree };
@@ -274,6 +283,7 @@ int andrew_main(int argc, char **argv)
 		return 2;
 	s.scale = o.scale;
 	s.runs = o.runs;
+	s.durability = o.durability;
 	run_dirs.keep = o.keep;
 	snprintf(run_dirs.work, sizeof(run_dirs.work), "/tmp/bfs-andrew-XXXXXX");
 	if (!mkdtemp(run_dirs.work)) {

@@ -138,7 +138,7 @@ static bool up_nfs_std(struct andrew_config *c, unsigned slot)
 
 static bool start_cluster(char *why, size_t len)
 {
-	char bfsd[4096], bfsctl[4096], nfsproxy[4096];
+	char bfsd[4096], bfsctl[4096], nfsproxy[4096], line[64];
 
 	if (cmp.cluster_up)
 		return true;
@@ -149,9 +149,11 @@ static bool start_cluster(char *why, size_t len)
 	procs_sibling("../bfsd/daemon/bfsd", bfsd, sizeof(bfsd));
 	procs_sibling("../bfsctl/bfsctl", bfsctl, sizeof(bfsctl));
 	procs_sibling("../nfsproxy/nfsproxy", nfsproxy, sizeof(nfsproxy));
-	fprintf(stderr, "BFS: starting 4 bfsd --service fs and nfsproxy (ports %u..%u)\n",
-		cmp.base, cmp.base + 8);
+	fprintf(stderr, "BFS: starting 4 bfsd --service fs (durability %s) and nfsproxy "
+		"(ports %u..%u)\n", cmp.s->durability, cmp.base, cmp.base + 8);
+	snprintf(line, sizeof(line), "durability = %s", cmp.s->durability);
 	cmp.cluster_up = nfspc_init(&cmp.cluster, bfsctl, cmp.base) &&
+			 nfspc_set_line(&cmp.cluster, "durability", line) &&
 			 nfspc_start(&cmp.cluster, bfsd, nfsproxy,
 				     (const char *const[]){ "--rpcbind", "no", NULL });
 	if (!cmp.cluster_up) {

@@ -88,6 +88,11 @@ void andrew_report_table(FILE *f, const struct andrew_setup *s, const struct and
 		else if (!c[i].r.ok)
 			fprintf(f, "failed: %s: %s\n", c[i].name, c[i].r.error);
 	}
+	for (i = 0; i < n; i++)
+		if (c[i].ran && !strncmp(c[i].key, "bfs", 3)) {
+			fprintf(f, "BFS: 4 replicas, durability %s\n", s->durability);
+			break;
+		}
 	if (base)
 		fprintf(f, "X/NFS: seconds of X over NFS-std's (nfs-ganesha through the same "
 			"bfs-mount nfs:// client); > 1 is slower\n");
@@ -160,9 +165,10 @@ int andrew_report_json(FILE *f, const struct andrew_setup *s, const struct andre
 	unsigned i;
 
 	fprintf(f, "{\"bench\":\"andrew\",\"seed\":%llu,\"modules\":%u,\"scale\":%u,"
-		"\"runs\":%u,\"files_per_copy\":%u,\"dirs_per_copy\":%u,\"bytes_per_copy\":%llu,"
+		"\"runs\":%u,\"bfs_durability\":\"%s\",\"files_per_copy\":%u,\"dirs_per_copy\":%u,\"bytes_per_copy\":%llu,"
 		"\"configs\":[",
-		(unsigned long long)s->t->seed, s->t->modules, s->scale, s->runs, s->t->n_files,
+		(unsigned long long)s->t->seed, s->t->modules, s->scale, s->runs, s->durability,
+		s->t->n_files,
 		s->t->n_dirs, (unsigned long long)s->t->bytes);
 	for (i = 0; i < n; i++) {
 		if (i)

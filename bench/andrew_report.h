@@ -31,6 +31,7 @@ struct andrew_setup {
 	const struct andrew_tree *t;
 	unsigned scale;
 	unsigned runs; /* per configuration, interleaved */
+	const char *durability; /* the BFS replicas' [cluster] durability */
 };
 
 /* The table, then one line per configuration not run or failed. */
