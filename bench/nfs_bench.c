@@ -29,6 +29,7 @@
 
 #include <rpc/rpc.h>
 
+#include "bench_ganesha.h"
 #include "bfs/op_xdr.h"
 #include "mount_prot.h"
 #include "nfs3_prot.h"
@@ -78,8 +79,7 @@ struct result {
 static int opt_seconds = 1, opt_clients = 8;
 static bool opt_ganesha = true, opt_keep;
 static struct nfsp_cluster cl;
-static pid_t ganesha_pid, rpcbind_pid;
-static char gdir[64];
+static struct bench_ganesha ganesha;
 static char buf32k[32768];
 
 static uint64_t now_ns(void)
@@ -424,83 +424,9 @@ static void run(struct target *t, struct worker *ws, const struct proc *p, struc
 	(void)t;
 }
 
-/* ---- nfs-ganesha ---- */
-
-static bool port_open(uint16_t port)
-{
-	struct sockaddr_in to = { .sin_family = AF_INET, .sin_port = htons(port) };
-	int fd = socket(AF_INET, SOCK_STREAM, 0);
-	bool ok;
-
-	inet_pton(AF_INET, "127.0.0.1", &to.sin_addr);
-	ok = fd >= 0 && connect(fd, (struct sockaddr *)&to, sizeof(to)) == 0;
-	if (fd >= 0)
-		close(fd);
-	return ok;
-}
-
-static pid_t spawn(char *const argv[])
-{
-	pid_t pid = fork();
-
-	if (pid == 0) {
-		execvp(argv[0], argv);
-		_exit(127);
-	}
-	return pid;
-}
-
-static bool start_ganesha(struct target *t)
-{
-	char conf[128], exp[128], log[128];
-	FILE *f;
-	int i;
-
-	snprintf(gdir, sizeof(gdir), "/tmp/bfs-ganesha-XXXXXX");
-	if (!mkdtemp(gdir))
-		return false;
-	snprintf(exp, sizeof(exp), "%s/export", gdir);
-	snprintf(conf, sizeof(conf), "%s/ganesha.conf", gdir);
-	snprintf(log, sizeof(log), "%s/ganesha.log", gdir);
-	mkdir(exp, 0777);
-	if (!(f = fopen(conf, "w")))
-		return false;
-	fprintf(f, "NFS_CORE_PARAM { NFS_Port = %u; MNT_Port = %u; NLM_Port = %u;\n"
-		"  Rquota_Port = %u; Protocols = 3; Bind_addr = 127.0.0.1;\n"
-		"  Enable_NLM = false; Enable_RQUOTA = false; }\n"
-		"NFSV4 { Graceless = true; }\n"
-		"EXPORT { Export_Id = 1; Path = %s; Pseudo = %s; Access_Type = RW;\n"
-		"  Squash = No_Root_Squash; Protocols = 3; Transports = TCP, UDP;\n"
-		"  SecType = sys; FSAL { Name = VFS; } }\n"
-		"LOG { Default_Log_Level = WARN; }\n",
-		t->nfs_port, t->mount_port, t->nfs_port + 2, t->nfs_port + 3, exp, exp);
-	fclose(f);
-	snprintf(t->export, sizeof(t->export), "%s", exp);
-	if (!port_open(111)) {
-		rpcbind_pid = spawn((char *[]){ "rpcbind", "-f", "-w", NULL });
-		for (i = 0; i < 50 && !port_open(111); i++)
-			usleep(100000);
-	}
-	ganesha_pid = spawn((char *[]){ "ganesha.nfsd", "-F", "-f", conf, "-L", log, NULL });
-	for (i = 0; i < 150 && !(port_open(t->nfs_port) && port_open(t->mount_port)); i++)
-		usleep(100000);
-	return ganesha_pid > 0 && port_open(t->mount_port);
-}
-
-static void stop_ganesha(void)
-{
-	if (ganesha_pid > 0)
-		procs_stop(ganesha_pid, 3000);
-	if (rpcbind_pid > 0)
-		procs_stop(rpcbind_pid, 1000);
-	ganesha_pid = rpcbind_pid = 0;
-	if (gdir[0] && !opt_keep)
-		procs_rmtree(gdir);
-}
-
 static void cleanup(void)
 {
-	stop_ganesha();
+	bench_ganesha_stop(&ganesha, opt_keep);
 	nfspc_kill_all(&cl, opt_keep);
 }
 
@@ -607,11 +533,13 @@ int main(int argc, char **argv)
 	if (opt_ganesha) {
 		t[1].nfs_port = (uint16_t)(base + G_NFS_PORT_OFF);
 		t[1].mount_port = (uint16_t)(base + G_MNT_PORT_OFF);
-		t[1].up = start_ganesha(&t[1]) && prepare(&t[1]);
+		t[1].up = bench_ganesha_start(&ganesha, t[1].nfs_port, t[1].mount_port);
+		snprintf(t[1].export, sizeof(t[1].export), "%s", ganesha.export);
+		t[1].up = t[1].up && prepare(&t[1]);
 		if (!t[1].up)
-			fprintf(stderr, "bfs-bench-nfs: nfs-ganesha did not start (apt-get install "
-				"nfs-ganesha nfs-ganesha-vfs rpcbind; log in %s); nfsproxy only\n",
-				gdir);
+			fprintf(stderr, "bfs-bench-nfs: nfs-ganesha did not start or serve "
+				"(apt-get install nfs-ganesha nfs-ganesha-vfs rpcbind; log in %s); "
+				"nfsproxy only\n", ganesha.dir);
 	}
 	for (k = 0; k < 2; k++)
 		if (t[k].up && !workers_open(&t[k], workers[k])) {

@@ -59,25 +59,37 @@ static inline bool nfspc_init(struct nfsp_cluster *c, const char *bfsctl, uint16
 	return true;
 }
 
-/* Replace the config's export_1 line with `exports` (several lines). */
-static inline bool nfspc_set_exports(struct nfsp_cluster *c, const char *exports)
+/* Replace the config's first line starting with key by `line` (one or
+ * several lines, without the last newline). False if there is none. */
+static inline bool nfspc_set_line(struct nfsp_cluster *c, const char *key, const char *line)
 {
-	char buf[16384], out[20000], *line, *save = NULL;
+	char buf[16384], out[20000], *l, *save = NULL;
 	FILE *f = fopen(c->config, "r");
-	size_t n, o = 0;
+	size_t n, o = 0, klen = strlen(key);
+	bool done = false;
 
 	if (!f)
 		return false;
 	n = fread(buf, 1, sizeof(buf) - 1, f);
 	fclose(f);
 	buf[n] = '\0';
-	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
-		o += (size_t)snprintf(out + o, sizeof(out) - o, "%s\n",
-				      strncmp(line, "export_1", 8) ? line : exports);
-	if (!(f = fopen(c->config, "w")))
+	for (l = strtok_r(buf, "\n", &save); l && o < sizeof(out);
+	     l = strtok_r(NULL, "\n", &save)) {
+		bool hit = !done && !strncmp(l, key, klen);
+
+		o += (size_t)snprintf(out + o, sizeof(out) - o, "%s\n", hit ? line : l);
+		done = done || hit;
+	}
+	if (!done || o >= sizeof(out) || !(f = fopen(c->config, "w")))
 		return false;
 	fwrite(out, 1, o, f);
 	return fclose(f) == 0;
+}
+
+/* Replace the config's export_1 line with `exports` (several lines). */
+static inline bool nfspc_set_exports(struct nfsp_cluster *c, const char *exports)
+{
+	return nfspc_set_line(c, "export_1", exports);
 }
 
 static inline bool nfspc_start(struct nfsp_cluster *c, const char *bfsd, const char *nfsproxy,

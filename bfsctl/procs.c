@@ -27,7 +27,7 @@ static void exec_child(const char *prog, const char *const *argv, pid_t parent)
 {
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
 		_exit(127);
-	execv(prog, (char *const *)argv);
+	execvp(prog, (char *const *)argv);
 	fprintf(stderr, "cannot run %s: %s\n", prog, strerror(errno));
 	_exit(127);
 }
@@ -118,6 +118,69 @@ pid_t procs_start_nfsproxy(const char *nfsproxy, const char *config, const char 
 		argv[n++] = extra[i];
 	argv[n] = NULL;
 	return start_ready(argv, slot, "nfsproxy", log_path);
+}
+
+pid_t procs_spawn(const char *const *argv, const char *log_path)
+{
+	pid_t parent = getpid(), pid;
+	int log = -1;
+
+	if (log_path && (log = open(log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC,
+				    0644)) < 0) {
+		fprintf(stderr, "cannot open %s: %s\n", log_path, strerror(errno));
+		return -1;
+	}
+	pid = fork();
+	if (pid == 0) {
+		int null = open("/dev/null", O_RDONLY);
+
+		if (null < 0 || dup2(null, 0) < 0 ||
+		    (log >= 0 && (dup2(log, 1) < 0 || dup2(log, 2) < 0)))
+			_exit(127);
+		exec_child(argv[0], argv, parent);
+	}
+	if (log >= 0)
+		close(log);
+	if (pid < 0)
+		fprintf(stderr, "cannot start %s: %s\n", argv[0], strerror(errno));
+	return pid;
+}
+
+bool procs_in_path(const char *prog)
+{
+	const char *path = getenv("PATH"), *p, *colon;
+	char full[PATH_MAX];
+
+	for (p = path ? path : "/usr/bin:/bin"; *p; p = *colon ? colon + 1 : colon) {
+		colon = strchrnul(p, ':');
+		snprintf(full, sizeof(full), "%.*s/%s", (int)(colon - p), p, prog);
+		if (colon > p && access(full, X_OK) == 0)
+			return true;
+	}
+	return false;
+}
+
+int procs_wait(pid_t pid, int timeout_ms)
+{
+	int status, waited = 0;
+	pid_t r;
+
+	if (pid <= 0)
+		return -1;
+	for (;;) {
+		r = waitpid(pid, &status, timeout_ms < 0 ? 0 : WNOHANG);
+		if (r == pid)
+			break;
+		if (r < 0 && errno != EINTR)
+			return -1;
+		if (r == 0 && waited >= timeout_ms)
+			return -1;
+		if (r == 0) {
+			nanosleep(&(struct timespec){ .tv_nsec = 10000000 }, NULL);
+			waited += 10;
+		}
+	}
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
 void procs_kill(pid_t pid)

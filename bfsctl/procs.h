@@ -25,6 +25,22 @@ pid_t procs_start_bfsd(const char *bfsd, const char *config, uint32_t id,
 pid_t procs_start_nfsproxy(const char *nfsproxy, const char *config, const char *log_path,
 			   const char *const *extra);
 
+/* Start argv (NULL-terminated; argv[0] is searched in PATH unless it has a
+ * slash) as a child that dies with us, stdin from /dev/null, stdout and
+ * stderr appended to log_path (NULL: inherited). Returns the pid, or -1
+ * with a message on stderr. Does not wait: the caller reaps (procs_wait,
+ * procs_stop). For helper programs: rpcbind, nfs-ganesha, bfs-mount, make. */
+pid_t procs_spawn(const char *const *argv, const char *log_path);
+
+/* Whether prog (no slash) is an executable file in a directory of PATH. */
+bool procs_in_path(const char *prog);
+
+/* Wait up to timeout_ms (< 0: no limit) for pid to exit and reap it.
+ * Returns its exit status (0..255), 128 + signal if it was killed, or -1
+ * if it is still running after timeout_ms (then it is left alone), is
+ * not our child or pid <= 0 (a failed procs_spawn). */
+int procs_wait(pid_t pid, int timeout_ms);
+
 /* SIGTERM, wait up to timeout_ms, then SIGKILL; reaps the child. Returns
  * true if it exited cleanly (status 0) on SIGTERM. pid <= 0 is a no-op. */
 bool procs_stop(pid_t pid, int timeout_ms);
