@@ -128,6 +128,7 @@ struct bfs_fs {
 	struct bfs_snap snaps[BFS_SNAP_MAX]; /* oldest first */
 	unsigned nsnaps;
 	uint64_t last_seq;        /* last committed batch */
+	enum bfs_durability durability;
 	struct bfs_super super;   /* committed copy; batch copy lives in wsuper */
 	struct bfs_super wsuper;
 	uint8_t *arena;           /* BFS_ARENA_SIZE bytes, owned */

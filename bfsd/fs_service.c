@@ -133,6 +133,11 @@ static int svc_reply_get(void *data, uint32_t client, uint64_t *timestamp, uint8
 	return to_bft(rc);
 }
 
+static int svc_last_batch(void *data, uint64_t *seq, uint64_t *time_us)
+{
+	return to_bft(bfs_fs_last_batch(data, seq, time_us));
+}
+
 void bfs_fs_service(struct bfs_fs *fs, struct bft_service *svc)
 {
 	_Static_assert(BFS_FS_DIGEST_LEN == BFT_DIGEST_LEN, "one digest size");
@@ -156,5 +161,6 @@ void bfs_fs_service(struct bfs_fs *fs, struct bft_service *svc)
 		.transfer_end = svc_transfer_end,
 		.snapshot_release = svc_snapshot_release,
 		.reply_get = svc_reply_get,
+		.last_batch = svc_last_batch,
 	};
 }

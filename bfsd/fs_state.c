@@ -226,6 +226,7 @@ int bfs_fs_open(const struct bfs_fs_config *c, struct bfs_fs **out)
 	struct bfs_fs *fs = calloc(1, sizeof(*fs));
 	if (fs == NULL)
 		return BFS_E_NOMEM;
+	fs->durability = c->durability;
 	fs->arena = malloc(BFS_ARENA_SIZE);
 	int rc = fs->arena == NULL ? BFS_E_NOMEM : open_env(fs, c);
 	if (rc != BFS_OK)
@@ -376,6 +377,9 @@ int bfs_fs_checkpoint(struct bfs_fs *fs, uint8_t digest[BFS_FS_DIGEST_LEN])
 	if (rc != 0)
 		return bfs_storage_error(fs, "checkpoint commit", rc);
 	fs->tree_stale = false;
+	/* Without a sync per batch, checkpoints are the sync points. */
+	if (fs->durability != BFS_DURABLE_SYNC && (rc = mdb_env_sync(fs->env, 1)) != 0)
+		return bfs_storage_error(fs, "checkpoint sync", rc);
 	return BFS_OK;
 }
 
@@ -393,6 +397,19 @@ int bfs_fs_digest_full(struct bfs_fs *fs, uint8_t digest[BFS_FS_DIGEST_LEN])
 uint64_t bfs_fs_last_seq(const struct bfs_fs *fs)
 {
 	return fs->last_seq;
+}
+
+int bfs_fs_last_batch(struct bfs_fs *fs, uint64_t *seq, uint64_t *time_us)
+{
+	MDB_txn *txn;
+	int rc = open_read_txn(fs, &txn);
+
+	if (rc != BFS_OK)
+		return rc;
+	rc = bfs_clock_get(fs, txn, time_us);
+	mdb_txn_abort(txn);
+	*seq = fs->last_seq;
+	return rc;
 }
 
 void bfs_fs_root_fh(const struct bfs_fs *fs, uint8_t fh[BFS_FS_FH_LEN])

@@ -42,6 +42,9 @@ struct bfsd {
 	struct bft_service fs_svc;
 	struct bft_service guard;
 	bool failed;                      /* the service failed: exit non-zero */
+
+	/* the core's durable protocol log (plog.c), next to the fs state */
+	struct plog *plog;
 };
 
 /* Open the file system under the configured data directory (created if
@@ -50,6 +53,9 @@ struct bfsd {
  * d->cfg and d->log. */
 int fs_node_open(struct bfsd *d, bool unreplicated);
 void fs_node_close(struct bfsd *d);
+
+/* Open the protocol log in the replica's data directory (fs service). */
+int plog_node_open(struct bfsd *d, const char *dir);
 
 int replica_node_start(struct bfsd *d);
 void replica_node_stop(struct bfsd *d);

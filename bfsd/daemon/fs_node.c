@@ -29,6 +29,7 @@
 #include "bfs/error.h"
 #include "bfs/fs_service.h"
 #include "daemon.h"
+#include "plog.h"
 
 static void failed(struct bfsd *d, const char *what, int err)
 {
@@ -173,6 +174,13 @@ static int g_reply_get(void *data, uint32_t client, uint64_t *timestamp, uint8_t
 							       timestamp, result, cap, len));
 }
 
+static int g_last_batch(void *data, uint64_t *seq, uint64_t *time_us)
+{
+	struct bfsd *d = data;
+
+	return transfer_rc(d, "last_batch", d->fs_svc.last_batch(d->fs_svc.data, seq, time_us));
+}
+
 /* mkdir -p with mode 0700 for the components created here. */
 static int make_dirs(const char *path)
 {
@@ -258,16 +266,41 @@ int fs_node_open(struct bfsd *d, bool unreplicated)
 		.leaf_get = g_leaf_get, .leaf_digest = g_leaf_digest,
 		.leaf_put = g_leaf_put, .transfer_end = g_transfer_end,
 		.snapshot_release = g_snapshot_release, .reply_get = g_reply_get,
+		.last_batch = g_last_batch,
 	};
 	d->svc = &d->guard;
+	if (!unreplicated && (err = plog_node_open(d, path)))
+		return err;
 	bft_logf(d->log, BFT_LOG_INFO, "%s: file system service at %s (durability %s, "
 		 "last batch %llu)", d->name, path, bft_durability_name(d->cfg->durability),
 		 (unsigned long long)bfs_fs_last_seq(d->fs));
 	return BFT_OK;
 }
 
+int plog_node_open(struct bfsd *d, const char *dir)
+{
+	char path[BFT_CONFIG_PATH_MAX + 64];
+	uint32_t records;
+	uint64_t bytes;
+	int err;
+
+	snprintf(path, sizeof(path), "%s/protocol.log", dir);
+	err = plog_open(path, d->cfg->durability != BFT_DURABILITY_ASYNC, d->log, &d->plog);
+	if (err) {
+		bft_logf(d->log, BFT_LOG_ERROR, "%s: cannot open the protocol log %s: %s",
+			 d->name, path, strerror(-err));
+		return err;
+	}
+	plog_stats(d->plog, &records, &bytes);
+	bft_logf(d->log, BFT_LOG_INFO, "%s: protocol log %s: %u records, %llu bytes",
+		 d->name, path, records, (unsigned long long)bytes);
+	return 0;
+}
+
 void fs_node_close(struct bfsd *d)
 {
+	plog_close(d->plog);
+	d->plog = NULL;
 	bfs_fs_close(d->fs);
 	d->fs = NULL;
 }

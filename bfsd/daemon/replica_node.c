@@ -7,9 +7,11 @@
  * authenticates everything.
  */
 #include <stdlib.h>
+#include <string.h>
 
 #include "bft/error.h"
 #include "daemon.h"
+#include "plog.h"
 
 static void on_datagram(void *data, const uint8_t *buf, size_t len,
 			const struct bft_addr *from)
@@ -18,6 +20,24 @@ static void on_datagram(void *data, const uint8_t *buf, size_t len,
 
 	(void)from;
 	bft_replica_recv(d->replica, buf, len);
+}
+
+static int persist(void *arg, uint8_t kind, uint64_t seq, const uint8_t *buf, size_t len)
+{
+	struct bfsd *d = arg;
+	int err = plog_append(d->plog, kind, seq, buf, len);
+
+	if (err)
+		bft_logf(d->log, BFT_LOG_ERROR, "%s: cannot write the protocol log: %s",
+			 d->name, strerror(-err));
+	return err;
+}
+
+static int restore(void *arg, uint8_t kind, uint64_t seq, const uint8_t *buf, size_t len)
+{
+	struct bfsd *d = arg;
+
+	return bft_replica_restore(d->replica, kind, seq, buf, len);
 }
 
 static void on_timer(void *data, enum bft_timer which)
@@ -49,9 +69,18 @@ int replica_node_start(struct bfsd *d)
 	bft_netio_init(&d->nio, d->net, on_timer, d);
 	bft_config_replica(d->cfg, d->id, &rc);
 	rc.log_level = bft_log_level(d->log);
+	if (d->plog)
+		bft_netio_set_persist(&d->nio, persist, d);
 	if ((err = bft_replica_new(&rc, d->kr, &d->nio.io, d->svc, &d->replica)))
 		goto out;
-	bft_replica_start(d->replica);
+	if (d->plog && (err = plog_replay(d->plog, restore, d))) {
+		bft_logf(d->log, BFT_LOG_ERROR, "%s: the protocol log does not restore (%s): "
+			 "refusing to start with a partial log", d->name,
+			 err < 0 && err > -4096 ? strerror(-err) : bft_strerror(err));
+		goto out;
+	}
+	if ((err = bft_replica_start(d->replica)))
+		goto out;
 	bft_logf(d->log, BFT_LOG_INFO, "%s: running, f = %u, n = %u, %u client ids, K = %u, "
 		 "L = %u", d->name, d->cfg->f, d->cfg->n, d->cfg->n_clients,
 		 rc.checkpoint_interval, rc.log_window);

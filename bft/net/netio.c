@@ -58,6 +58,24 @@ static void io_log(void *data, enum bft_log_level level, const char *line)
 	bft_log_line(bft_net_log(nio->net), level, line);
 }
 
+static int io_persist(void *data, uint8_t kind, uint64_t seq, const uint8_t *buf,
+		      size_t len)
+{
+	struct bft_netio *nio = data;
+
+	return nio->persist(nio->persist_arg, kind, seq, buf, len);
+}
+
+void bft_netio_set_persist(struct bft_netio *nio,
+			   int (*fn)(void *arg, uint8_t kind, uint64_t seq,
+				     const uint8_t *buf, size_t len),
+			   void *arg)
+{
+	nio->persist = fn;
+	nio->persist_arg = arg;
+	nio->io.persist = fn ? io_persist : NULL;
+}
+
 void bft_netio_init(struct bft_netio *nio, struct bft_net *net,
 		    bft_netio_timer_fn on_timer, void *data)
 {

@@ -178,6 +178,10 @@ int bfs_fs_db_bytes(struct bfs_fs *fs, uint64_t *bytes);
 /* Sequence number of the last committed batch (0 for a fresh file system). */
 uint64_t bfs_fs_last_seq(const struct bfs_fs *fs);
 
+/* The last committed batch and its agreed time: where a restarted replica
+ * resumes (bft_service.last_batch). */
+int bfs_fs_last_batch(struct bfs_fs *fs, uint64_t *seq, uint64_t *time_us);
+
 /* The root directory's file handle (for MOUNT). */
 void bfs_fs_root_fh(const struct bfs_fs *fs, uint8_t fh[BFS_FS_FH_LEN]);
 

@@ -123,7 +123,17 @@ struct bft_netio {
 	bft_netio_timer_fn on_timer;
 	void *data;
 	struct bft_netio_timer timers[BFT_TIMER_COUNT];
+	/* io->persist, if set with bft_netio_set_persist (bft/io.h). */
+	int (*persist)(void *arg, uint8_t kind, uint64_t seq, const uint8_t *buf,
+		       size_t len);
+	void *persist_arg;
 };
+
+/* Give the core a durable protocol log: io->persist calls fn(arg, ...). */
+void bft_netio_set_persist(struct bft_netio *nio,
+			   int (*fn)(void *arg, uint8_t kind, uint64_t seq,
+				     const uint8_t *buf, size_t len),
+			   void *arg);
 
 /* Fill nio; on_timer(data, which) is called when a core's timer fires. */
 void bft_netio_init(struct bft_netio *nio, struct bft_net *net,
