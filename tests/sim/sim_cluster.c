@@ -162,10 +162,12 @@ static void make_faulty(struct sim *s, uint32_t id, enum sim_fault m)
 static void pick_faults(struct sim *s)
 {
 	const struct sim_opts *o = s->opts;
-	uint32_t k, id, next_primary = 0;
+	uint32_t k, id, next_primary = 0, n_primary = 0;
 
 	if (!o->n_modes)
 		return;
+	for (k = 0; k < s->f; k++) /* the primaries these modes will take */
+		n_primary += sim_fault_is_primary_mode(o->modes[(s->seed + k) % o->n_modes]);
 	for (k = 0; k < s->f; k++) {
 		enum sim_fault m = o->modes[(s->seed + k) % o->n_modes];
 
@@ -179,7 +181,7 @@ static void pick_faults(struct sim *s)
 
 		do
 			id = (uint32_t)sim_between(s, any ? 0 : 1, s->n - 1);
-		while (s->nodes[id].fault != FAULT_NONE || id < next_primary);
+		while (s->nodes[id].fault != FAULT_NONE || id < n_primary);
 		make_faulty(s, id, m);
 	}
 }
