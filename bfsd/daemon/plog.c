@@ -22,6 +22,7 @@
 
 #include "bft/crypto.h"
 #include "bft/io.h"
+#include "bft/le.h"
 #include "plog.h"
 
 #define MAGIC "BPL1"
@@ -47,33 +48,6 @@ struct plog {
 	uint8_t *buf;    /* one record, reused */
 	size_t buf_cap;
 };
-
-static void put32(uint8_t *p, uint32_t v)
-{
-	for (int i = 0; i < 4; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
-}
-
-static void put64(uint8_t *p, uint64_t v)
-{
-	for (int i = 0; i < 8; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
-}
-
-static uint64_t get64(const uint8_t *p)
-{
-	uint64_t v = 0;
-
-	for (int i = 7; i >= 0; i--)
-		v = v << 8 | p[i];
-	return v;
-}
-
-static uint32_t get32(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-	       (uint32_t)p[3] << 24;
-}
 
 static int room(struct plog *p, size_t need)
 {
@@ -146,7 +120,7 @@ static int read_rec(struct plog *p, uint64_t off, uint8_t *kind, uint64_t *seq, 
 	if (p->size - off < HDR + CHECK || (err = room(p, HDR)) ||
 	    (err = read_all(p->fd, p->buf, HDR, off)))
 		return err ? err : -EBADMSG;
-	*len = get32(p->buf + 16);
+	*len = bft_get_le32(p->buf + 16);
 	if (memcmp(p->buf, MAGIC, 4) || *len > MAX_REC || p->size - off - HDR - CHECK < *len)
 		return -EBADMSG;
 	if ((err = room(p, HDR + *len + CHECK)) ||
@@ -156,7 +130,7 @@ static int read_rec(struct plog *p, uint64_t off, uint8_t *kind, uint64_t *seq, 
 	if (memcmp(d, p->buf + HDR + *len, CHECK))
 		return -EBADMSG;
 	*kind = p->buf[4];
-	*seq = get64(p->buf + 8);
+	*seq = bft_get_le64(p->buf + 8);
 	return 0;
 }
 
@@ -332,8 +306,8 @@ int plog_append(struct plog *p, uint8_t kind, uint64_t seq, const uint8_t *buf, 
 	memcpy(p->buf, MAGIC, 4);
 	p->buf[4] = kind;
 	memset(p->buf + 5, 0, 3);
-	put64(p->buf + 8, seq);
-	put32(p->buf + 16, (uint32_t)len);
+	bft_put_le64(p->buf + 8, seq);
+	bft_put_le32(p->buf + 16, (uint32_t)len);
 	if (len)
 		memcpy(p->buf + HDR, buf, len);
 	bft_sha256(p->buf, HDR + len, d);

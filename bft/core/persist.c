@@ -41,34 +41,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bft/le.h"
 #include "replica_internal.h"
-
-static void put64(uint8_t *p, uint64_t v)
-{
-	for (int i = 0; i < 8; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
-}
-
-static uint64_t get64(const uint8_t *p)
-{
-	uint64_t v = 0;
-
-	for (int i = 7; i >= 0; i--)
-		v = v << 8 | p[i];
-	return v;
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-	for (int i = 0; i < 4; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
-}
-
-static uint32_t get32(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-	       (uint32_t)p[3] << 24;
-}
 
 bool muted(const struct bft_replica *r)
 {
@@ -114,10 +88,10 @@ bool persist_prepared(struct bft_replica *r, const struct log_entry *e)
 		r->halted = true;
 		return false;
 	}
-	put64(buf, e->view);
+	bft_put_le64(buf, e->view);
 	memcpy(buf + 8, e->digest, BFT_DIGEST_LEN);
-	put64(buf + 8 + BFT_DIGEST_LEN, e->need_mask);
-	put32(buf + 16 + BFT_DIGEST_LEN, e->pp_len);
+	bft_put_le64(buf + 8 + BFT_DIGEST_LEN, e->need_mask);
+	bft_put_le32(buf + 16 + BFT_DIGEST_LEN, e->pp_len);
 	off = PREP_HDR;
 	if (e->pp_len)
 		memcpy(buf + off, e->pp, e->pp_len);
@@ -125,7 +99,7 @@ bool persist_prepared(struct bft_replica *r, const struct log_entry *e)
 	for (i = 0; i < e->n_entries; i++) {
 		if (!(e->need_mask >> i & 1))
 			continue;
-		put32(buf + off, e->body_len[i]);
+		bft_put_le32(buf + off, e->body_len[i]);
 		memcpy(buf + off + 4, e->bodies[i], e->body_len[i]);
 		off += 4 + e->body_len[i];
 	}
@@ -150,7 +124,7 @@ bool persist_stable(struct bft_replica *r, const struct ckpt_slot *s)
 		len += BFT_SIG_LEN;
 	}
 	memcpy(buf, r->h_digest, BFT_DIGEST_LEN);
-	put64(buf + BFT_DIGEST_LEN, have);
+	bft_put_le64(buf + BFT_DIGEST_LEN, have);
 	return write_rec(r, BFT_REC_STABLE, r->h, buf, len);
 }
 
@@ -175,7 +149,7 @@ static int restore_stable(struct bft_replica *r, uint64_t seq, const uint8_t *bu
 
 	if (len < off || seq % r->cfg.checkpoint_interval || seq < r->h)
 		return BFT_E_FIELD;
-	have = get64(buf + BFT_DIGEST_LEN);
+	have = bft_get_le64(buf + BFT_DIGEST_LEN);
 	if (have >> r->cfg.n ||
 	    len != off + (size_t)__builtin_popcountll(have) * BFT_SIG_LEN)
 		return BFT_E_FIELD;
@@ -220,7 +194,7 @@ static int restore_bodies(struct bft_replica *r, struct log_entry *e, const uint
 
 		if (!(e->need_mask >> i & 1))
 			continue;
-		if (left < 4 || (n = get32(p)) > left - 4 || n > BFT_MAX_MSG)
+		if (left < 4 || (n = bft_get_le32(p)) > left - 4 || n > BFT_MAX_MSG)
 			return BFT_E_FIELD;
 		e->bodies[i] = malloc(n ? n : 1);
 		if (!e->bodies[i])
@@ -244,8 +218,8 @@ static int restore_prepared(struct bft_replica *r, uint64_t seq, const uint8_t *
 
 	if (len < PREP_HDR)
 		return BFT_E_FIELD;
-	view = get64(buf);
-	pp_len = get32(buf + 16 + BFT_DIGEST_LEN);
+	view = bft_get_le64(buf);
+	pp_len = bft_get_le32(buf + 16 + BFT_DIGEST_LEN);
 	if (pp_len > len - PREP_HDR || pp_len > BFT_MAX_MSG)
 		return BFT_E_FIELD;
 	if (!in_window(r, seq))
@@ -257,7 +231,7 @@ static int restore_prepared(struct bft_replica *r, uint64_t seq, const uint8_t *
 	e->seq = seq;
 	e->view = view;
 	memcpy(e->digest, buf + 8, BFT_DIGEST_LEN);
-	e->need_mask = get64(buf + 8 + BFT_DIGEST_LEN);
+	e->need_mask = bft_get_le64(buf + 8 + BFT_DIGEST_LEN);
 	if (pp_len) {
 		e->pp = malloc(pp_len);
 		if (!e->pp)
