@@ -32,14 +32,24 @@ static void config(struct fx *f, struct bfs_fs_config *c,
 		tweak(c);
 }
 
-void fx_reopen(struct fx *f, void (*tweak)(struct bfs_fs_config *c))
+int fx_try_reopen(struct fx *f, void (*tweak)(struct bfs_fs_config *c))
 {
 	struct bfs_fs_config c;
 	config(f, &c, tweak);
 	int rc = bfs_fs_open(&c, &f->fs);
-	ck_assert_msg(rc == BFS_OK, "bfs_fs_open: %s", bfs_strerror(rc));
+	if (rc != BFS_OK) {
+		f->fs = NULL;
+		return rc;
+	}
 	f->seq = bfs_fs_last_seq(f->fs);
 	bfs_fs_root_fh(f->fs, f->root.b);
+	return BFS_OK;
+}
+
+void fx_reopen(struct fx *f, void (*tweak)(struct bfs_fs_config *c))
+{
+	int rc = fx_try_reopen(f, tweak);
+	ck_assert_msg(rc == BFS_OK, "bfs_fs_open: %s", bfs_strerror(rc));
 }
 
 struct fx *fx_new(void (*tweak)(struct bfs_fs_config *c))
