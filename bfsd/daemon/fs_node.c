@@ -25,6 +25,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "bft/crypto.h"
 #include "bft/error.h"
 #include "bfs/error.h"
 #include "bfs/fs_service.h"
@@ -206,6 +207,31 @@ static enum bfs_durability durability(enum bft_durability d)
 	}
 }
 
+_Static_assert(BFT_CFG_BUCKET_KEY_LEN == BFS_FS_BUCKET_KEY_LEN, "one bucket key size");
+
+static void key_diag(void *data, const char *msg)
+{
+	struct bfsd *d = data;
+
+	bft_logf(d->log, BFT_LOG_ERROR, "%s: %s", d->name, msg);
+}
+
+/* The bucket key from [fs] bucket_key_file (doc/fs.md "Buckets"); without
+ * one the hash is unkeyed: clients can aim objects at one bucket (they then
+ * get NFS3ERR_NOSPC), so say so. */
+static int bucket_key(struct bfsd *d, struct bfs_fs_config *fc)
+{
+	const char *path = d->cfg->fs.bucket_key_file;
+
+	if (!*path) {
+		bft_logf(d->log, BFT_LOG_WARN, "%s: [fs] has no bucket_key_file: the bucket "
+			 "hash is unkeyed (bfsctl init writes one)", d->name);
+		return 0;
+	}
+	return bft_secret_file_read(path, "bucket-key", fc->bucket_key, sizeof(fc->bucket_key),
+				    key_diag, d);
+}
+
 /* The replicated settings from [fs], the same on every replica. */
 static void fs_config(const struct bft_config *cfg, struct bfs_fs_config *fc)
 {
@@ -240,7 +266,11 @@ int fs_node_open(struct bfsd *d, bool unreplicated)
 	}
 	fs_config(d->cfg, &fc);
 	fc.path = path;
-	if ((err = bfs_fs_open(&fc, &d->fs))) {
+	if ((err = bucket_key(d, &fc)))
+		return err;
+	err = bfs_fs_open(&fc, &d->fs);
+	bft_wipe(fc.bucket_key, sizeof(fc.bucket_key));
+	if (err) {
 		bft_logf(d->log, BFT_LOG_ERROR, "%s: cannot open the file system at %s: %s%s",
 			 d->name, path, bfs_strerror(err), err != BFS_E_CONFIG ? "" :
 			 " (the [fs] settings differ from those it was formatted with; "

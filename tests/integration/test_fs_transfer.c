@@ -239,6 +239,9 @@ static bool replica_digest(int id, uint64_t *last, uint8_t d[BFS_FS_DIGEST_LEN])
 	fc.root_squash = cfg->fs.root_squash;
 	fc.anon_uid = cfg->fs.anon_uid;
 	fc.anon_gid = cfg->fs.anon_gid;
+	rc = bft_secret_file_read(cfg->fs.bucket_key_file, "bucket-key", fc.bucket_key,
+				  sizeof(fc.bucket_key), diag, NULL);
+	CHECK(rc == 0, "bucket key %s: %d", cfg->fs.bucket_key_file, rc);
 	rc = bfs_fs_open(&fc, &fs);
 	CHECK(rc == BFS_OK, "open replica %d state: %s", id, bfs_strerror(rc));
 	if (rc != BFS_OK)
