@@ -15,7 +15,8 @@
  *      disk) and restarted: it must fetch the whole state from the two
  *      replicas left of the original four plus its own votes, and the
  *      cluster goes on;
- *   3. all replicas stop; each one's LMDB state is opened and, for every
+ *   3. the new replica logs its status on SIGUSR1; all replicas stop; each
+ *      one's LMDB state is opened and, for every
  *      replica that executed as far as replica 0, the from-scratch digest
  *      must equal replica 0's.
  *
@@ -32,6 +33,7 @@
 
 #include "bfs/error.h"
 #include "bfs/fs.h"
+#include "bfs/fs_cluster.h"
 #include "bfs/op_xdr.h"
 #include "bft/client.h"
 #include "bft/error.h"
@@ -228,20 +230,10 @@ static bool replica_digest(int id, uint64_t *last, uint8_t d[BFS_FS_DIGEST_LEN])
 	struct bfs_fs *fs;
 	int rc;
 
-	bfs_fs_config_default(&fc);
 	snprintf(path, sizeof(path), "%s/replica%d", cfg->data_dir, id);
-	fc.path = path;
-	fc.fsid = cfg->fs.fsid;
-	fc.max_bytes = cfg->fs.max_bytes;
-	fc.max_files = cfg->fs.max_files;
-	fc.max_file_size = cfg->fs.max_file_size;
-	fc.atime = cfg->fs.atime_strict ? BFS_ATIME_STRICT : BFS_ATIME_RELAXED;
-	fc.root_squash = cfg->fs.root_squash;
-	fc.anon_uid = cfg->fs.anon_uid;
-	fc.anon_gid = cfg->fs.anon_gid;
-	rc = bft_secret_file_read(cfg->fs.bucket_key_file, "bucket-key", fc.bucket_key,
-				  sizeof(fc.bucket_key), diag, NULL);
+	rc = bfs_fs_config_from_cluster(cfg, &fc, diag, NULL);
 	CHECK(rc == 0, "bucket key %s: %d", cfg->fs.bucket_key_file, rc);
+	fc.path = path;
 	rc = bfs_fs_open(&fc, &fs);
 	CHECK(rc == BFS_OK, "open replica %d state: %s", id, bfs_strerror(rc));
 	if (rc != BFS_OK)
@@ -282,6 +274,10 @@ static void scenario(void)
 	CHECK(await_transfer(3, "new-disk"), "the wiped replica never fetched the state");
 	CHECK(create_many("after-wipe", 0, 20) == 20, "CREATEs after the new disk failed");
 	usleep(300000); /* let every replica execute the last batch */
+	kill(pids[3], SIGUSR1); /* bfsd logs its status (what bfs-bench recovery polls) */
+	for (i = 0; i < 40 && !log_contains(3, "status: view "); i++)
+		usleep(50000);
+	CHECK(log_contains(3, "status: view "), "no status line after SIGUSR1");
 
 	/* 3. equal states */
 	for (i = 0; i < N_REPLICAS; i++)
