@@ -27,7 +27,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <sys/socket.h>
 
 #include "nfs3_prot.h"
 
@@ -89,22 +88,12 @@ static bool create(const char *name)
 {
 	static const uint8_t root[BFS_FS_FH_LEN] = { 'B', 'F', 1, 0, 1, 0, 0, 0,
 						     0, 0, 0, 0, 1, 0, 0, 0 };
-	struct bfs_op_hdr h = { .proc = NFSPROC3_CREATE };
-	CREATE3args a;
-	CREATE3res r;
-	uint32_t got = 0, accept = 0;
+	uint8_t fh[BFS_FS_FH_LEN];
+	uint32_t got = 0, fh_len = 0;
 	size_t len = 0;
-	bool ok;
 	int rc;
 
-	memset(&a, 0, sizeof(a));
-	memset(&r, 0, sizeof(r));
-	a.where.dir.data.data_len = BFS_FS_FH_LEN;
-	a.where.dir.data.data_val = (char *)root;
-	a.where.name = (char *)name;
-	a.how.mode = GUARDED;
-	rc = bfs_op_encode(&h, (xdrproc_t)xdr_CREATE3args, &a, op_buf, sizeof(op_buf), &len);
-	if (rc != BFS_OK)
+	if (bfs_op_create(root, sizeof(root), name, op_buf, sizeof(op_buf), &len) != BFS_OK)
 		return false;
 	rc = bft_client_call(client, op_buf, (uint32_t)len, false, res_buf, sizeof(res_buf),
 			     &got, TIMEOUT_MS);
@@ -112,11 +101,7 @@ static bool create(const char *name)
 		fprintf(stderr, "  CREATE %s: %s\n", name, bft_net_strerror(rc));
 		return false;
 	}
-	rc = bfs_result_decode(res_buf, got, &accept, (xdrproc_t)xdr_CREATE3res, &r);
-	ok = rc == BFS_OK && accept == BFS_ACCEPT_SUCCESS && r.status == NFS3_OK;
-	if (rc == BFS_OK)
-		xdr_free((xdrproc_t)xdr_CREATE3res, (char *)&r);
-	return ok;
+	return bfs_result_created(res_buf, got, fh, sizeof(fh), &fh_len) == NFS3_OK;
 }
 
 static int create_many(const char *prefix, int from, int count)
@@ -163,16 +148,9 @@ static bool await_transfer(int id, const char *prefix)
  * others send it next is lost, as in a long partition. */
 static void flood(int id)
 {
-	static uint8_t junk[60000];
 	const struct bft_addr *a = &cfg->replicas[id].addr;
-	int fd = socket(a->ss.ss_family, SOCK_DGRAM, 0);
 
-	memset(junk, 0xa5, sizeof(junk));
-	for (int i = 0; fd >= 0 && i < 200; i++)
-		if (sendto(fd, junk, sizeof(junk), 0, (const struct sockaddr *)&a->ss, a->len) < 0)
-			break;
-	if (fd >= 0)
-		close(fd);
+	procs_flood((const struct sockaddr *)&a->ss, a->len);
 }
 
 static bool start(int id)
