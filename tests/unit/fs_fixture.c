@@ -273,7 +273,7 @@ nfsstat3 fx_read(struct fx *f, const struct tfh *h, uint64_t off, uint32_t count
 		READ3resok *ok = &r.READ3res_u.resok;
 		ck_assert_uint_eq(ok->count, ok->data.data_len);
 		ck_assert_uint_le(ok->count, count);
-		if (buf != NULL)
+		if (buf != NULL && ok->count > 0) /* no data_val for 0 bytes */
 			memcpy(buf, ok->data.data_val, ok->count);
 		if (n != NULL)
 			*n = ok->count;
