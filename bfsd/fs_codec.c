@@ -34,11 +34,11 @@ void bfs_super_encode(const struct bfs_super *sb, uint8_t out[BFS_SUPER_LEN])
 
 int bfs_super_decode(const uint8_t *p, size_t len, struct bfs_super *sb)
 {
+	if (len >= 4 && bfs_get_le32(p) != BFS_FORMAT_VERSION)
+		return BFS_E_VERSION; /* e.g. a version 1 state (80 bytes, unkeyed buckets) */
 	if (len != BFS_SUPER_LEN)
 		return BFS_E_CORRUPT;
 	sb->version = bfs_get_le32(p + 0);
-	if (sb->version != BFS_FORMAT_VERSION)
-		return BFS_E_VERSION;
 	sb->block_size = bfs_get_le32(p + 4);
 	sb->fsid = bfs_get_le64(p + 8);
 	sb->next_ino = bfs_get_le64(p + 16);
