@@ -13,6 +13,7 @@
  *      snapshot is pinned, against the same load with snapshots released.
  *
  *   bfs-fs-bench [--max-objects N] [--dir DIR] [--json FILE]
+ *                [--only ops|checkpoint|transfer|growth]
  *
  * Durability is async (no fsync) so the figures are CPU and LMDB costs;
  * every measured loop runs once unmeasured first (warm-up). A program that
@@ -281,7 +282,7 @@ static void bench_checkpoint(size_t max_objects)
 	for (size_t n = 1000; n <= max_objects; n *= 10) {
 		grow_to(b, &f, n / 2); /* a file is an inode and a dirent */
 		checkpoint_us(b);      /* absorb the population */
-		double us = modify_and_checkpoint(b, &f, 100, 5);
+		double us = modify_and_checkpoint(b, &f, 100, 11);
 		printf("%12zu %12zu %14.1f\n", n, f.n, us);
 		snprintf(key, sizeof(key), "checkpoint_k100_N%zu_us", n);
 		json_num(key, us);
@@ -289,7 +290,7 @@ static void bench_checkpoint(size_t max_objects)
 			printf("-- vs modified objects k (N = %zu) --\n%12s %14s %12s\n", n, "k",
 			       "checkpoint us", "us/object");
 			for (unsigned i = 0; i < sizeof(ks) / sizeof(ks[0]) && ks[i] <= f.n; i++) {
-				double t = modify_and_checkpoint(b, &f, ks[i], 3);
+				double t = modify_and_checkpoint(b, &f, ks[i], 5);
 				printf("%12zu %14.1f %12.2f\n", ks[i], t, t / (double)ks[i]);
 				snprintf(key, sizeof(key), "checkpoint_k%zu_us", ks[i]);
 				json_num(key, t);
@@ -522,7 +523,7 @@ static void bench_transfer(size_t objects)
 		check("leaf_get", bfs_fs_leaf_get(a->fs, snap, leaves[i], 0, buf, 61440, &len,
 						  &total));
 		t0 = now_us();
-		check("leaf_digest", bfs_fs_leaf_digest(leaves[i], buf, len, d));
+		check("leaf_digest", bfs_fs_leaf_digest(b->fs, leaves[i], buf, len, d));
 		double t1 = now_us();
 		check("leaf_put", bfs_fs_leaf_put(b->fs, leaves[i], buf, len));
 		t_dig += t1 - t0;
@@ -609,7 +610,7 @@ static void bench_growth(void)
 int main(int argc, char **argv)
 {
 	size_t max_objects = 1000000;
-	const char *json_path = NULL;
+	const char *json_path = NULL, *only = NULL;
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--max-objects") && i + 1 < argc)
 			max_objects = strtoull(argv[++i], NULL, 10);
@@ -617,9 +618,12 @@ int main(int argc, char **argv)
 			base_dir = argv[++i];
 		else if (!strcmp(argv[i], "--json") && i + 1 < argc)
 			json_path = argv[++i];
+		else if (!strcmp(argv[i], "--only") && i + 1 < argc)
+			only = argv[++i];
 		else {
 			fprintf(stderr, "usage: bfs-fs-bench [--max-objects N] [--dir DIR] "
-					"[--json FILE]\n");
+					"[--json FILE]\n"
+					"                    [--only ops|checkpoint|transfer|growth]\n");
 			return 2;
 		}
 	}
@@ -629,10 +633,20 @@ int main(int argc, char **argv)
 		perror(json_path);
 		return 1;
 	}
-	bench_ops();
-	bench_checkpoint(max_objects);
-	bench_transfer(max_objects < 100000 ? max_objects : 100000);
-	bench_growth();
+	if (only != NULL && strcmp(only, "ops") && strcmp(only, "checkpoint") &&
+	    strcmp(only, "transfer") && strcmp(only, "growth")) {
+		fprintf(stderr, "bfs-fs-bench: --only %s: not ops, checkpoint, transfer or "
+				"growth\n", only);
+		return 2;
+	}
+	if (only == NULL || !strcmp(only, "ops"))
+		bench_ops();
+	if (only == NULL || !strcmp(only, "checkpoint"))
+		bench_checkpoint(max_objects);
+	if (only == NULL || !strcmp(only, "transfer"))
+		bench_transfer(max_objects < 100000 ? max_objects : 100000);
+	if (only == NULL || !strcmp(only, "growth"))
+		bench_growth();
 	if (json != NULL) {
 		fprintf(json, "%s}\n", json_first ? "{" : "");
 		fclose(json);

@@ -1,6 +1,6 @@
 /*
- * procs.c — starting and stopping local bfsd and nfsproxy processes
- * (procs.h).
+ * procs.c — starting and stopping local bfsd and nfsproxy processes, and
+ * cutting a frozen one off (procs.h).
  *
  * Must never leave a child running after its parent dies, and never wait
  * unboundedly for a child.
@@ -235,6 +235,19 @@ static int rm_one(const char *p, const struct stat *st, int flag, struct FTW *f)
 	(void)flag;
 	(void)f;
 	return remove(p);
+}
+
+void procs_flood(const struct sockaddr *sa, socklen_t len)
+{
+	static unsigned char junk[60000];
+	int fd = socket(sa->sa_family, SOCK_DGRAM, 0);
+
+	memset(junk, 0xa5, sizeof(junk));
+	for (int i = 0; fd >= 0 && i < 200; i++)
+		if (sendto(fd, junk, sizeof(junk), 0, sa, len) < 0)
+			break;
+	if (fd >= 0)
+		close(fd);
 }
 
 void procs_rmtree(const char *dir)

@@ -11,6 +11,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/socket.h>
 #include <sys/types.h>
 
 /* Start `bfsd --config config --id id [--unreplicated] --ready-fd N
@@ -47,6 +48,11 @@ bool procs_stop(pid_t pid, int timeout_ms);
 
 /* SIGKILL and reap (a crashed replica). */
 void procs_kill(pid_t pid);
+
+/* Fill the receive buffer of the (frozen) process bound to sa with junk
+ * datagrams, so what its peers send next is lost, as in a long partition
+ * (a frozen replica with room in its buffer would replay the backlog). */
+void procs_flood(const struct sockaddr *sa, socklen_t len);
 
 /* Remove a directory tree (a test's or benchmark's temporary cluster). */
 void procs_rmtree(const char *dir);

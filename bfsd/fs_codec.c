@@ -28,15 +28,17 @@ void bfs_super_encode(const struct bfs_super *sb, uint8_t out[BFS_SUPER_LEN])
 	bfs_put_le32(out + 68, sb->root_squash);
 	bfs_put_le32(out + 72, sb->anon_uid);
 	bfs_put_le32(out + 76, sb->anon_gid);
+	bfs_put_le64(out + 80, sb->bucket_max);
+	bfs_put_le64(out + 88, sb->bucket_key_id);
 }
 
 int bfs_super_decode(const uint8_t *p, size_t len, struct bfs_super *sb)
 {
+	if (len >= 4 && bfs_get_le32(p) != BFS_FORMAT_VERSION)
+		return BFS_E_VERSION; /* e.g. a version 1 state (80 bytes, unkeyed buckets) */
 	if (len != BFS_SUPER_LEN)
 		return BFS_E_CORRUPT;
 	sb->version = bfs_get_le32(p + 0);
-	if (sb->version != BFS_FORMAT_VERSION)
-		return BFS_E_VERSION;
 	sb->block_size = bfs_get_le32(p + 4);
 	sb->fsid = bfs_get_le64(p + 8);
 	sb->next_ino = bfs_get_le64(p + 16);
@@ -49,6 +51,8 @@ int bfs_super_decode(const uint8_t *p, size_t len, struct bfs_super *sb)
 	sb->root_squash = bfs_get_le32(p + 68);
 	sb->anon_uid = bfs_get_le32(p + 72);
 	sb->anon_gid = bfs_get_le32(p + 76);
+	sb->bucket_max = bfs_get_le64(p + 80);
+	sb->bucket_key_id = bfs_get_le64(p + 88);
 	if (sb->block_size != BFS_BLOCK_SIZE)
 		return BFS_E_CORRUPT;
 	return BFS_OK;

@@ -6,7 +6,8 @@
  *
  * One path (make_node) serves all four: validate the directory, name,
  * permission (write + search), existing entry, initial attributes and
- * limits; only then allocate the inode and write. New objects belong to the
+ * limits (files, and room in the buckets of the new inode and entry:
+ * fs_bucket.c); only then allocate the inode and write. New objects belong to the
  * caller's uid and to the caller's gid, or the directory's gid when the
  * directory is set-gid (BSD semantics; new directories inherit set-gid).
  * Never reads a clock.
@@ -104,8 +105,9 @@ static int prepare(struct bfs_req *r, const struct bfs_inode *dir,
 	}
 	if (nn->type == NF3DIR && dir->nlink >= BFS_LINK_MAX)
 		return NFS3ERR_MLINK;
-	if (r->sb->used_inodes >= r->sb->max_files)
-		return NFS3ERR_NOSPC;
+	int st = bfs_inode_room(r, in->target_len);
+	if (st != 0)
+		return st;
 	return nn->attrs != NULL ? bfs_sattr_check(r, in, nn->attrs, true) : 0;
 }
 
@@ -153,6 +155,7 @@ static int make_node(struct bfs_req *r, const diropargs3 *where,
 	if (found)
 		return existing(r, child, nn, m);
 	if ((st = prepare(r, &dir, nn, &in)) != 0 ||
+	    (st = bfs_dir_room(r, &dir, where->name)) != 0 ||
 	    (st = insert(r, &dir, where->name, nn, &in)) != 0)
 		return st;
 	bfs_wcc(r, &pre, &dir, &m->wcc);

@@ -67,20 +67,30 @@ int bfs_data_read(struct bfs_req *r, const struct bfs_inode *in, uint64_t off,
 	return 0;
 }
 
-int bfs_data_blocks_needed(struct bfs_req *r, const struct bfs_inode *in,
-			   uint64_t off, uint32_t len, uint64_t *missing)
+int bfs_data_write_check(struct bfs_req *r, const struct bfs_inode *in,
+			 uint64_t off, uint32_t len, uint64_t *missing)
 {
 	*missing = 0;
-	if (len == 0)
-		return 0;
-	uint64_t first = off / BFS_BLOCK_SIZE, last = (off + len - 1) / BFS_BLOCK_SIZE;
-	for (uint64_t bno = first; bno <= last; bno++) {
+	uint64_t pos = off, end = off + len;
+	while (pos < end) {
+		uint64_t bno;
+		size_t boff, n;
+		span(pos, end, &bno, &boff, &n);
 		MDB_val v;
 		bool found;
 		int rc = block_get(r, in->ino, bno, &v, &found);
 		if (rc != BFS_OK)
 			return rc;
 		*missing += !found;
+		size_t have = found ? v.mv_size : 0;
+		if (boff + n > have) { /* the block grows: its bucket must have room */
+			uint8_t key[16];
+			bfs_key_ino_u64(key, in->ino, bno);
+			uint64_t add = boff + n - have + (found ? 0 : BFS_LEAF_REC_HDR + 16);
+			if ((rc = bfs_bucket_room(r, BFS_DB_BLOCKS, key, sizeof(key), add)) != 0)
+				return rc;
+		}
+		pos += n;
 	}
 	return 0;
 }

@@ -27,6 +27,14 @@ int bfs_dir_lookup(struct bfs_req *r, const struct bfs_inode *dir, const char *n
 	return bfs_dirent_val_decode(v.mv_data, v.mv_size, child, &cookie);
 }
 
+int bfs_dir_room(struct bfs_req *r, const struct bfs_inode *dir, const char *name)
+{
+	uint8_t key[8 + BFS_NAME_MAX];
+	size_t klen = bfs_key_ino_name(key, dir->ino, name, strlen(name));
+	return bfs_bucket_room(r, BFS_DB_DIRENTS, key, klen,
+			       BFS_LEAF_REC_HDR + klen + BFS_DIRENT_VAL_LEN);
+}
+
 int bfs_dir_add(struct bfs_req *r, struct bfs_inode *dir, const char *name, uint64_t child)
 {
 	size_t len = strlen(name);

@@ -100,6 +100,16 @@ int bfs_dir_open(struct bfs_req *r, const nfs_fh3 *fh, struct bfs_inode *dir,
  * check the inode limit before their first write; this check is a second
  * line of defence. Inode numbers are never reused; the generation is the
  * creating batch's sequence number (odd, so never 0). */
+int bfs_inode_room(struct bfs_req *r, uint32_t target_len)
+{
+	if (r->sb->used_inodes >= r->sb->max_files)
+		return NFS3ERR_NOSPC;
+	uint8_t key[8];
+	bfs_put_be64(key, r->sb->next_ino);
+	return bfs_bucket_room(r, BFS_DB_INODES, key, sizeof(key),
+			       BFS_LEAF_REC_HDR + sizeof(key) + BFS_INODE_FIXED_LEN + target_len);
+}
+
 int bfs_inode_alloc(struct bfs_req *r, struct bfs_inode *in)
 {
 	if (r->sb->used_inodes >= r->sb->max_files)

@@ -29,7 +29,7 @@
 #include "bfs/fs.h"
 #include "bfs/op.h"
 
-#define BFS_FORMAT_VERSION 1u
+#define BFS_FORMAT_VERSION 2u  /* 2: keyed buckets, bucket_max (doc/fs.md) */
 #define BFS_BLOCK_SIZE 8192u        /* data block; doc/fs.md explains the choice */
 #define BFS_NAME_MAX 255u           /* bytes of one name (PATHCONF name_max) */
 #define BFS_PATH_MAX 1024u          /* bytes of a symlink target */
@@ -42,6 +42,8 @@
 #define BFS_ROOT_INO 1u
 #define BFS_ROOT_GEN 1u
 #define BFS_COOKIE_FIRST 3u         /* 1 is ".", 2 is "..", entries from 3 */
+#define BFS_BUCKET_KEY_LEN BFS_FS_BUCKET_KEY_LEN
+#define BFS_BUCKET_MAX_MIN 4096u    /* smallest bucket_max (tests use small ones) */
 
 /* Sub-databases. The first BFS_DB_TRACKED are replicated state and enter
  * the digest; the others are derived indexes or local bookkeeping. */
@@ -53,9 +55,10 @@ enum bfs_db {
 	BFS_DB_REPLIES,      /* client → timestamp, result */
 	BFS_DB_TRACKED,
 	BFS_DB_COOKIES = BFS_DB_TRACKED, /* dir ino ‖ cookie → name (index) */
-	BFS_DB_OBJDIG,       /* bucket ‖ tag ‖ key → object digest */
-	BFS_DB_PARTITION,    /* level ‖ index → interior digest */
-	BFS_DB_DIRTY,        /* tag ‖ key → "" : changed since the last checkpoint */
+	BFS_DB_OBJDIG,       /* bucket ‖ tag ‖ key → object digest, leaf record bytes;
+				bucket → bucket digest, leaf bytes */
+	BFS_DB_PARTITION,    /* level ‖ index → the 16 child digests (level < 4) */
+	BFS_DB_DIRTY,        /* bucket ‖ tag ‖ key → "" : changed since the last refresh */
 	BFS_DB_LOCAL,        /* "last_seq" → u64: local, not replicated */
 	BFS_DB_COUNT,
 };
@@ -80,6 +83,8 @@ struct bfs_super {
 	uint32_t root_squash;
 	uint32_t anon_uid;
 	uint32_t anon_gid;
+	uint64_t bucket_max;      /* largest leaf a procedure may grow (fs_bucket.c) */
+	uint64_t bucket_key_id;   /* bfs_bucket_key_id() of the bucket key */
 };
 
 #define BFS_INODE_CVERF 0x1u /* cverf holds an EXCLUSIVE create verifier */
@@ -118,10 +123,13 @@ struct bfs_snap {
 
 struct bfs_fs {
 	MDB_env *env;
+	uint8_t bucket_key[BFS_BUCKET_KEY_LEN]; /* cluster secret (fs_bucket.c) */
 	MDB_dbi dbi[BFS_DB_COUNT];
 	MDB_txn *wtxn;            /* the open batch, or NULL */
 	MDB_txn *xtxn;            /* the state transfer in progress, or NULL */
 	bool tree_stale;          /* objects changed since the tree was refreshed */
+	uint8_t (*l4)[32];        /* level-4 digests cache (fs_digest.c), or NULL */
+	uint64_t *l4_valid;       /* which l4 entries hold a digest */
 	uint64_t batch_seq;
 	uint64_t batch_time_us;
 	struct bfs_time batch_time;
@@ -158,6 +166,12 @@ int bfs_store_put(struct bfs_fs *fs, MDB_txn *txn, enum bfs_db db,
 		  const void *key, size_t klen, const void *val, size_t vlen);
 int bfs_store_del(struct bfs_fs *fs, MDB_txn *txn, enum bfs_db db,
 		  const void *key, size_t klen);
+/* Call fn on each record of db whose key begins with u32be(b), in key
+ * order: fn returns 0 to go on, > 0 to stop, < 0 an error that ends the
+ * scan and is returned. cur: a cursor on db, or NULL (one is opened). */
+int bfs_store_scan_bucket(struct bfs_fs *fs, MDB_txn *txn, MDB_cursor *cur, enum bfs_db db,
+			  uint32_t b, int (*fn)(void *ctx, const MDB_val *k, const MDB_val *v),
+			  void *ctx);
 /* Delete every record whose key is >= start and shares start's first
  * prefix_len bytes; *deleted receives the count. */
 int bfs_store_del_from(struct bfs_fs *fs, MDB_txn *txn, enum bfs_db db,
@@ -165,7 +179,7 @@ int bfs_store_del_from(struct bfs_fs *fs, MDB_txn *txn, enum bfs_db db,
 		       uint64_t *deleted);
 
 /* ---- fs_codec.c: fixed encodings of records and keys ---- */
-#define BFS_SUPER_LEN 80u
+#define BFS_SUPER_LEN 96u
 #define BFS_INODE_FIXED_LEN 120u
 #define BFS_DIRENT_VAL_LEN 17u
 #define BFS_KEY_MAX (8u + BFS_NAME_MAX + 8u)
@@ -189,6 +203,9 @@ int bfs_inode_put(struct bfs_req *r, const struct bfs_inode *in);
 int bfs_inode_from_fh(struct bfs_req *r, const nfs_fh3 *fh, struct bfs_inode *in);
 int bfs_dir_open(struct bfs_req *r, const nfs_fh3 *fh, struct bfs_inode *dir,
 		 pre_op_attr *pre, wcc_data *wcc);
+/* NFS3ERR_NOSPC unless one more inode (a symlink target of target_len
+ * bytes) fits: max_files, and the bucket of the next inode number. */
+int bfs_inode_room(struct bfs_req *r, uint32_t target_len);
 int bfs_inode_alloc(struct bfs_req *r, struct bfs_inode *in);
 int bfs_inode_unlink(struct bfs_req *r, struct bfs_inode *in);
 void bfs_fh_encode(uint64_t ino, uint32_t gen, uint8_t out[BFS_FS_FH_LEN]);
@@ -221,6 +238,8 @@ bool bfs_name_is_dot(const char *name);
 /* ---- fs_dir.c: directory entries ---- */
 int bfs_dir_lookup(struct bfs_req *r, const struct bfs_inode *dir, const char *name,
 		   uint64_t *child, bool *found);
+/* NFS3ERR_NOSPC if the bucket of a new entry name in dir has no room. */
+int bfs_dir_room(struct bfs_req *r, const struct bfs_inode *dir, const char *name);
 int bfs_dir_add(struct bfs_req *r, struct bfs_inode *dir, const char *name, uint64_t child);
 int bfs_dir_remove(struct bfs_req *r, struct bfs_inode *dir, const char *name);
 uint64_t bfs_dir_size(const struct bfs_inode *dir);
@@ -229,8 +248,10 @@ void bfs_dir_verf(const struct bfs_inode *dir, cookieverf3 verf);
 /* ---- fs_data.c: sparse data blocks ---- */
 int bfs_data_read(struct bfs_req *r, const struct bfs_inode *in, uint64_t off,
 		  uint32_t len, uint8_t *out);
-int bfs_data_blocks_needed(struct bfs_req *r, const struct bfs_inode *in,
-			   uint64_t off, uint32_t len, uint64_t *missing);
+/* Before a write of [off, off+len): *missing receives the blocks it would
+ * create; NFS3ERR_NOSPC if a block's bucket has no room for its growth. */
+int bfs_data_write_check(struct bfs_req *r, const struct bfs_inode *in,
+			 uint64_t off, uint32_t len, uint64_t *missing);
 int bfs_data_write(struct bfs_req *r, struct bfs_inode *in, uint64_t off,
 		   const uint8_t *data, uint32_t len);
 int bfs_data_truncate(struct bfs_req *r, struct bfs_inode *in, uint64_t size);
@@ -256,7 +277,7 @@ struct bfs_leaf_obj {
 };
 /* Validate bytes as leaf `index`, calling fn (may be NULL) per record in
  * order; stops at fn's first non-zero return. */
-int bfs_leaf_parse(uint64_t index, const uint8_t *bytes, uint32_t len,
+int bfs_leaf_parse(const struct bfs_fs *fs, uint64_t index, const uint8_t *bytes, uint32_t len,
 		   int (*fn)(void *ctx, const struct bfs_leaf_obj *o), void *ctx);
 int bfs_leaf_obj_cmp(const struct bfs_leaf_obj *a, const struct bfs_leaf_obj *b);
 /* Writes the bytes of a virtual stream that fall in [offset, offset+cap)
@@ -292,17 +313,54 @@ int bfs_exec(struct bfs_fs *fs, MDB_txn *txn, bool writable, const uint8_t *op,
 #define BFS_TREE_DEPTH 5u                             /* leaves = buckets at level 5 */
 #define BFS_BUCKETS (1u << (BFS_TREE_FANOUT_BITS * BFS_TREE_DEPTH)) /* 2^20 */
 #define BFS_OBJKEY_MAX (4u + 1u + BFS_KEY_MAX)        /* an objdigests key */
+#define BFS_OBJ_VAL_LEN (32u + 4u)    /* object digest ‖ u32le leaf record bytes */
+#define BFS_BUCKET_VAL_LEN (32u + 8u) /* bucket digest ‖ u64le leaf bytes */
+#define BFS_OBJDIG_BUCKET 4u          /* key length of a bucket entry */
+#define BFS_OBJDIG_NODE 5u            /* ... of a level-4 node entry: */
+#define BFS_OBJDIG_NODE_MARK 0xffu    /*     first bucket ‖ this byte */
+#define BFS_L4_NODES (1u << (BFS_TREE_FANOUT_BITS * (BFS_TREE_DEPTH - 1)))
 int bfs_digest_checkpoint(struct bfs_fs *fs, MDB_txn *txn, uint8_t root[32]);
 int bfs_digest_full(struct bfs_fs *fs, MDB_txn *txn, uint8_t root[32]);
-/* The bucket (leaf index) of object (tag, key). */
-uint32_t bfs_bucket_of(uint8_t tag, const uint8_t *key, size_t klen);
 void bfs_object_digest(uint8_t tag, const void *key, size_t klen, const void *val,
 		       size_t vlen, uint8_t out[32]);
-/* objdigests key u32be(bucket) ‖ tag ‖ key into out[BFS_OBJKEY_MAX]. */
-size_t bfs_objdig_key(uint8_t *out, uint8_t tag, const uint8_t *key, size_t klen);
-/* Stored digest of tree node (level, index); all-zero when absent. */
-int bfs_node_get(struct bfs_fs *fs, MDB_txn *txn, uint32_t level, uint32_t index,
-		 uint8_t d[32]);
+/* objdigests (and dirty) key u32be(bucket) ‖ tag ‖ key into out[BFS_OBJKEY_MAX]. */
+size_t bfs_objdig_key(const struct bfs_fs *fs, uint8_t *out, uint8_t tag,
+		      const uint8_t *key, size_t klen);
+/* Bucket b's digest (d may be NULL) and leaf bytes as of the last refresh;
+ * zero for an empty bucket. */
+int bfs_bucket_entry(struct bfs_fs *fs, MDB_txn *txn, uint32_t b, uint8_t d[32],
+		     uint64_t *bytes);
+/* The BFS_TREE_FANOUT child digests of node (level < depth, index) as of
+ * the last refresh, zero for empty ones. */
+int bfs_node_children(struct bfs_fs *fs, MDB_txn *txn, uint32_t level, uint32_t index,
+		      uint8_t out[][32]);
+/* Empty the refresh's in-memory digests: the transaction that refreshed
+ * them did not commit. */
+void bfs_digest_forget(struct bfs_fs *fs);
+
+/* ---- fs_bucket.c: keyed buckets and their size limit ---- */
+/* SipHash-2-4, incrementally: init, update any number of times, final
+ * (which leaves the state usable for more updates). */
+struct bfs_sip {
+	uint64_t v[4];
+	uint64_t len;
+	uint8_t buf[8];
+};
+void bfs_sip_init(struct bfs_sip *s, const uint8_t key[BFS_BUCKET_KEY_LEN]);
+void bfs_sip_update(struct bfs_sip *s, const void *p, size_t n);
+uint64_t bfs_sip_final(const struct bfs_sip *s);
+uint64_t bfs_siphash24(const uint8_t key[BFS_BUCKET_KEY_LEN], const void *p, size_t len);
+/* The bucket (leaf index) of object (tag, key). */
+uint32_t bfs_bucket_of(const struct bfs_fs *fs, uint8_t tag, const uint8_t *key, size_t klen);
+/* A fingerprint of the key for the super record (a mismatch is BFS_E_CONFIG). */
+uint64_t bfs_bucket_key_id(const uint8_t key[BFS_BUCKET_KEY_LEN]);
+/* Bytes of bucket b's leaf in txn now (0 if empty). */
+int bfs_bucket_bytes(struct bfs_fs *fs, MDB_txn *txn, uint32_t b, uint64_t *bytes);
+/* NFS3ERR_NOSPC if adding up to `add` leaf bytes to the bucket of (tag,
+ * key) could take it past bucket_max. Call before the procedure's first
+ * write. */
+int bfs_bucket_room(struct bfs_req *r, uint8_t tag, const uint8_t *key, size_t klen,
+		    uint64_t add);
 
 /* ---- procedure handlers (fs_*.c), RFC 1813 §3.3.x ---- */
 #define BFS_PROC(name) int bfs_proc_##name(struct bfs_req *r, void *argp, void *resp)

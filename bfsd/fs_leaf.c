@@ -82,7 +82,7 @@ static bool shape_ok(const struct bfs_leaf_obj *o)
 	}
 }
 
-int bfs_leaf_parse(uint64_t index, const uint8_t *bytes, uint32_t len,
+int bfs_leaf_parse(const struct bfs_fs *fs, uint64_t index, const uint8_t *bytes, uint32_t len,
 		   int (*fn)(void *ctx, const struct bfs_leaf_obj *o), void *ctx)
 {
 	if (index >= BFS_BUCKETS)
@@ -115,7 +115,7 @@ int bfs_leaf_parse(uint64_t index, const uint8_t *bytes, uint32_t len,
 		o.key = bytes + pos;
 		o.val = bytes + pos + o.klen;
 		pos += o.klen + o.vlen;
-		if (!shape_ok(&o) || bfs_bucket_of(o.tag, o.key, o.klen) != index ||
+		if (!shape_ok(&o) || bfs_bucket_of(fs, o.tag, o.key, o.klen) != index ||
 		    (i > 0 && obj_cmp(&prev, &o) >= 0))
 			return BFS_E_FIELD;
 		if (fn != NULL) {
@@ -136,12 +136,12 @@ static int hash_obj(void *ctx, const struct bfs_leaf_obj *o)
 	return BFS_OK;
 }
 
-int bfs_fs_leaf_digest(uint64_t index, const uint8_t *bytes, uint32_t len,
-		       uint8_t digest[BFS_FS_DIGEST_LEN])
+int bfs_fs_leaf_digest(const struct bfs_fs *fs, uint64_t index, const uint8_t *bytes,
+		       uint32_t len, uint8_t digest[BFS_FS_DIGEST_LEN])
 {
 	struct bft_sha256_ctx c;
 	bft_sha256_init(&c);
-	int rc = bfs_leaf_parse(index, bytes, len, hash_obj, &c);
+	int rc = bfs_leaf_parse(fs, index, bytes, len, hash_obj, &c);
 	if (rc != BFS_OK)
 		return rc;
 	bft_sha256_final(&c, digest);

@@ -28,6 +28,8 @@ static int link_file(struct bfs_req *r, LINK3args *a, post_op_attr *fattr, wcc_d
 		return NFS3ERR_EXIST;
 	if (file.nlink >= BFS_LINK_MAX)
 		return NFS3ERR_MLINK;
+	if ((st = bfs_dir_room(r, &dir, a->link.name)) != 0)
+		return st;
 
 	file.nlink++;
 	bfs_touch(r, &file, false);

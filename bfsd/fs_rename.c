@@ -122,6 +122,8 @@ static int rename_entry(struct bfs_req *r, RENAME3args *a, wcc_data *fw, wcc_dat
 		if (!has_tgt && td->nlink >= BFS_LINK_MAX)
 			return NFS3ERR_MLINK;
 	}
+	if (!has_tgt && (st = bfs_dir_room(r, td, a->to.name)) != 0)
+		return st;
 	if ((st = do_move(r, a, fd, td, &src, has_tgt ? &tgt : NULL)) != 0)
 		return st;
 	bfs_wcc(r, &from.pre, fd, fw);

@@ -101,7 +101,7 @@ static int svc_leaf_digest(void *data, uint64_t index, const uint8_t *bytes, uin
 			   uint8_t digest[BFT_DIGEST_LEN])
 {
 	(void)data;
-	return to_bft(bfs_fs_leaf_digest(index, bytes, len, digest));
+	return to_bft(bfs_fs_leaf_digest(data, index, bytes, len, digest));
 }
 
 static int svc_leaf_put(void *data, uint64_t index, const uint8_t *bytes, uint32_t len)

@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bft/crypto.h"
+
 #include "bfs/bytes.h"
 #include "fs_internal.h"
 
@@ -57,6 +59,7 @@ void bfs_fs_config_default(struct bfs_fs_config *c)
 	c->anon_uid = 65534;
 	c->anon_gid = 65534;
 	c->root_mode = 0755;
+	c->bucket_max = BFS_FS_BUCKET_MAX;
 }
 
 int bfs_super_put(struct bfs_fs *fs, MDB_txn *txn, const struct bfs_super *sb)
@@ -82,6 +85,8 @@ static void super_from_config(const struct bfs_fs_config *c, struct bfs_super *s
 	sb->root_squash = c->root_squash;
 	sb->anon_uid = c->anon_uid;
 	sb->anon_gid = c->anon_gid;
+	sb->bucket_max = c->bucket_max;
+	sb->bucket_key_id = bfs_bucket_key_id(c->bucket_key);
 }
 
 /* The replicated settings of c must equal those recorded at format time. */
@@ -90,7 +95,8 @@ static bool super_matches(const struct bfs_super *a, const struct bfs_super *b)
 	return a->fsid == b->fsid && a->max_bytes == b->max_bytes &&
 	       a->max_files == b->max_files && a->max_file_size == b->max_file_size &&
 	       a->atime_mode == b->atime_mode && a->root_squash == b->root_squash &&
-	       a->anon_uid == b->anon_uid && a->anon_gid == b->anon_gid;
+	       a->anon_uid == b->anon_uid && a->anon_gid == b->anon_gid &&
+	       a->bucket_max == b->bucket_max && a->bucket_key_id == b->bucket_key_id;
 }
 
 static int format(struct bfs_fs *fs, MDB_txn *txn, const struct bfs_fs_config *c)
@@ -216,7 +222,8 @@ static bool config_valid(const struct bfs_fs_config *c)
 	return c->path != NULL && c->map_size >= (1u << 20) &&
 	       c->max_file_size >= BFS_BLOCK_SIZE && c->max_file_size <= INT64_MAX &&
 	       c->max_files >= 1 && (unsigned)c->atime <= BFS_ATIME_STRICT &&
-	       (unsigned)c->durability <= BFS_DURABLE_ASYNC;
+	       (unsigned)c->durability <= BFS_DURABLE_ASYNC &&
+	       c->bucket_max >= BFS_BUCKET_MAX_MIN && c->bucket_max <= BFS_FS_BUCKET_MAX;
 }
 
 int bfs_fs_open(const struct bfs_fs_config *c, struct bfs_fs **out)
@@ -227,6 +234,7 @@ int bfs_fs_open(const struct bfs_fs_config *c, struct bfs_fs **out)
 	if (fs == NULL)
 		return BFS_E_NOMEM;
 	fs->durability = c->durability;
+	memcpy(fs->bucket_key, c->bucket_key, sizeof(fs->bucket_key));
 	fs->arena = malloc(BFS_ARENA_SIZE);
 	int rc = fs->arena == NULL ? BFS_E_NOMEM : open_env(fs, c);
 	if (rc != BFS_OK)
@@ -267,6 +275,8 @@ void bfs_fs_close(struct bfs_fs *fs)
 	if (fs->env != NULL)
 		mdb_env_close(fs->env);
 	free(fs->arena);
+	bfs_digest_forget(fs);
+	bft_wipe(fs->bucket_key, sizeof(fs->bucket_key));
 	free(fs);
 }
 
@@ -374,8 +384,10 @@ int bfs_fs_checkpoint(struct bfs_fs *fs, uint8_t digest[BFS_FS_DIGEST_LEN])
 		return brc;
 	}
 	rc = mdb_txn_commit(txn);
-	if (rc != 0)
+	if (rc != 0) {
+		bfs_digest_forget(fs);
 		return bfs_storage_error(fs, "checkpoint commit", rc);
+	}
 	fs->tree_stale = false;
 	/* Without a sync per batch, checkpoints are the sync points. */
 	if (fs->durability != BFS_DURABLE_SYNC && (rc = mdb_env_sync(fs->env, 1)) != 0)

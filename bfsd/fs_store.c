@@ -1,24 +1,24 @@
 /*
  * fs_store.c — every read and write of an LMDB record goes through here.
  * Writes to a replicated sub-database (meta, inodes, dirents, blocks,
- * replies) also record the object's key in the "dirty" sub-database, in the
- * same transaction, so the next checkpoint rehashes exactly the objects
- * that changed (fs_digest.c) — even across a crash between batch and
- * checkpoint. Never caches; never hides an LMDB error.
+ * replies) also record the object's bucket ‖ tag ‖ key in the "dirty"
+ * sub-database, in the same transaction, so the next checkpoint rehashes
+ * exactly the objects that changed, bucket by bucket (fs_digest.c) — even
+ * across a crash between batch and checkpoint. Never caches; never hides
+ * an LMDB error.
  */
 #include <string.h>
 
+#include "bfs/bytes.h"
 #include "fs_internal.h"
 
 static int mark_dirty(struct bfs_fs *fs, MDB_txn *txn, enum bfs_db db,
 		      const void *key, size_t klen)
 {
-	uint8_t dk[1 + BFS_KEY_MAX];
+	uint8_t dk[BFS_OBJKEY_MAX];
 	if (klen > BFS_KEY_MAX)
 		return BFS_E_INVAL;
-	dk[0] = (uint8_t)db;
-	memcpy(dk + 1, key, klen);
-	MDB_val k = { 1 + klen, dk }, v = { 0, NULL };
+	MDB_val k = { bfs_objdig_key(fs, dk, (uint8_t)db, key, klen), dk }, v = { 0, NULL };
 	int rc = mdb_put(txn, fs->dbi[BFS_DB_DIRTY], &k, &v, 0);
 	return rc == 0 ? BFS_OK : bfs_storage_error(fs, "mark dirty", rc);
 }
@@ -54,6 +54,35 @@ int bfs_store_del(struct bfs_fs *fs, MDB_txn *txn, enum bfs_db db,
 	if (rc != 0)
 		return bfs_storage_error(fs, "del", rc);
 	return db < BFS_DB_TRACKED ? mark_dirty(fs, txn, db, key, klen) : BFS_OK;
+}
+
+int bfs_store_scan_bucket(struct bfs_fs *fs, MDB_txn *txn, MDB_cursor *cur, enum bfs_db db,
+			  uint32_t b, int (*fn)(void *ctx, const MDB_val *k, const MDB_val *v),
+			  void *ctx)
+{
+	MDB_cursor *own = NULL;
+	int rc;
+	if (cur == NULL) {
+		if ((rc = mdb_cursor_open(txn, fs->dbi[db], &own)) != 0)
+			return bfs_storage_error(fs, "scan cursor", rc);
+		cur = own;
+	}
+	uint8_t prefix[4];
+	bfs_put_be32(prefix, b);
+	MDB_val k = { sizeof(prefix), prefix }, v;
+	int st = BFS_OK;
+	for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+	     rc == 0 && k.mv_size >= 4 && memcmp(k.mv_data, prefix, 4) == 0;
+	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT))
+		if ((st = fn(ctx, &k, &v)) != 0)
+			break;
+	if (own != NULL)
+		mdb_cursor_close(own);
+	if (st > 0)
+		return BFS_OK;
+	if (st == BFS_OK && rc != 0 && rc != MDB_NOTFOUND)
+		return bfs_storage_error(fs, "bucket scan", rc);
+	return st;
 }
 
 int bfs_store_del_from(struct bfs_fs *fs, MDB_txn *txn, enum bfs_db db,

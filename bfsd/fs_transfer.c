@@ -30,6 +30,7 @@ void bfs_fs_transfer_abort(struct bfs_fs *fs)
 	mdb_txn_abort(fs->xtxn);
 	fs->xtxn = NULL;
 	fs->tree_stale = true;
+	bfs_digest_forget(fs);
 }
 
 /* Refresh the tree inside the transfer transaction if leaves changed. */
@@ -83,51 +84,49 @@ int bfs_fs_children(struct bfs_fs *fs, uint64_t snap, uint32_t level, uint64_t i
 	MDB_txn *txn;
 	bool own;
 	int rc = state_txn(fs, snap, &txn, &own);
-	for (uint32_t j = 0; rc == BFS_OK && j < BFS_TREE_FANOUT; j++)
-		rc = bfs_node_get(fs, txn, level + 1,
-				  (uint32_t)(index << BFS_TREE_FANOUT_BITS) | j, digests[j]);
+	if (rc == BFS_OK)
+		rc = bfs_node_children(fs, txn, level, (uint32_t)index, digests);
 	if (own)
 		mdb_txn_abort(txn);
 	return rc;
 }
 
-/* Call fn on every object of bucket b in txn, in objdigests key order. */
+struct scan {
+	struct bfs_fs *fs;
+	MDB_txn *txn;
+	bool (*fn)(void *ctx, const struct bfs_leaf_obj *o);
+	void *ctx;
+};
+
+static int scan_one(void *ctx, const MDB_val *k, const MDB_val *v)
+{
+	struct scan *sc = ctx;
+	const uint8_t *ok = k->mv_data;
+	(void)v;
+	if (k->mv_size == BFS_OBJDIG_BUCKET || k->mv_size == BFS_OBJDIG_NODE)
+		return 0; /* the bucket's own entry, a level-4 node (fs_digest.c) */
+	if (k->mv_size < 6 || k->mv_size > BFS_OBJKEY_MAX || ok[4] >= BFS_DB_TRACKED)
+		return BFS_E_CORRUPT;
+	struct bfs_leaf_obj o = { .tag = ok[4], .key = ok + 5, .klen = k->mv_size - 5 };
+	MDB_val rv;
+	bool found;
+	int st = bfs_store_get(sc->fs, sc->txn, (enum bfs_db)o.tag, o.key, o.klen, &rv, &found);
+	if (st == BFS_OK && (!found || rv.mv_size > UINT32_MAX))
+		st = BFS_E_CORRUPT; /* the tree is fresh: every entry has its record */
+	if (st != BFS_OK)
+		return st;
+	o.val = rv.mv_data;
+	o.vlen = (uint32_t)rv.mv_size;
+	return sc->fn(sc->ctx, &o) ? 0 : 1;
+}
+
+/* Call fn on every object of bucket b in txn, in objdigests key order,
+ * until it returns false. */
 static int scan_bucket(struct bfs_fs *fs, MDB_txn *txn, uint32_t b,
 		       bool (*fn)(void *ctx, const struct bfs_leaf_obj *o), void *ctx)
 {
-	MDB_cursor *cur;
-	int rc = mdb_cursor_open(txn, fs->dbi[BFS_DB_OBJDIG], &cur);
-	if (rc != 0)
-		return bfs_storage_error(fs, "leaf cursor", rc);
-	uint8_t prefix[4];
-	bfs_put_be32(prefix, b);
-	MDB_val k = { sizeof(prefix), prefix }, v;
-	int st = BFS_OK;
-	for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
-	     rc == 0 && k.mv_size >= 4 && memcmp(k.mv_data, prefix, 4) == 0;
-	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-		const uint8_t *ok = k.mv_data;
-		if (k.mv_size < 6 || k.mv_size > BFS_OBJKEY_MAX || ok[4] >= BFS_DB_TRACKED) {
-			st = BFS_E_CORRUPT;
-			break;
-		}
-		struct bfs_leaf_obj o = { .tag = ok[4], .key = ok + 5, .klen = k.mv_size - 5 };
-		MDB_val rv;
-		bool found;
-		st = bfs_store_get(fs, txn, (enum bfs_db)o.tag, o.key, o.klen, &rv, &found);
-		if (st == BFS_OK && (!found || rv.mv_size > UINT32_MAX))
-			st = BFS_E_CORRUPT; /* the tree is fresh: every entry has its record */
-		if (st != BFS_OK)
-			break;
-		o.val = rv.mv_data;
-		o.vlen = (uint32_t)rv.mv_size;
-		if (!fn(ctx, &o))
-			break;
-	}
-	mdb_cursor_close(cur);
-	if (st == BFS_OK && rc != 0 && rc != MDB_NOTFOUND)
-		st = bfs_storage_error(fs, "leaf scan", rc);
-	return st;
+	struct scan sc = { fs, txn, fn, ctx };
+	return bfs_store_scan_bucket(fs, txn, NULL, BFS_DB_OBJDIG, b, scan_one, &sc);
 }
 
 struct leaf_size {
@@ -320,7 +319,7 @@ int bfs_fs_leaf_put(struct bfs_fs *fs, uint64_t index, const uint8_t *bytes, uin
 {
 	if (fs->wtxn != NULL)
 		return BFS_E_STATE;
-	int rc = bfs_leaf_parse(index, bytes, len, NULL, NULL);
+	int rc = bfs_leaf_parse(fs, index, bytes, len, NULL, NULL);
 	if (rc != BFS_OK)
 		return rc;
 	struct objs nw = { 0 };
@@ -328,7 +327,7 @@ int bfs_fs_leaf_put(struct bfs_fs *fs, uint64_t index, const uint8_t *bytes, uin
 		nw.v = malloc(bfs_get_le32(bytes + 4) * sizeof(*nw.v));
 		if (nw.v == NULL)
 			return BFS_E_NOMEM;
-		rc = bfs_leaf_parse(index, bytes, len, collect, &nw);
+		rc = bfs_leaf_parse(fs, index, bytes, len, collect, &nw);
 	}
 	if (rc == BFS_OK && fs->xtxn == NULL) {
 		int mrc = mdb_txn_begin(fs->env, NULL, 0, &fs->xtxn);
@@ -370,8 +369,10 @@ int bfs_fs_transfer_end(struct bfs_fs *fs, uint64_t seq, uint8_t digest[BFS_FS_D
 	int mrc = mdb_txn_commit(fs->xtxn);
 	fs->xtxn = NULL;
 	fs->tree_stale = true;
-	if (mrc != 0)
+	if (mrc != 0) {
+		bfs_digest_forget(fs);
 		return bfs_storage_error(fs, "transfer commit", mrc);
+	}
 	fs->super = sb;
 	fs->last_seq = seq;
 	fs->tree_stale = false;

@@ -35,7 +35,7 @@ static int check_write(struct bfs_req *r, const WRITE3args *a, const struct bfs_
 	    a->count > r->sb->max_file_size - a->offset)
 		return NFS3ERR_FBIG;
 	uint64_t missing;
-	if ((st = bfs_data_blocks_needed(r, in, a->offset, a->count, &missing)) != 0)
+	if ((st = bfs_data_write_check(r, in, a->offset, a->count, &missing)) != 0)
 		return st;
 	if (r->sb->used_blocks + missing > r->sb->max_bytes / BFS_BLOCK_SIZE)
 		return NFS3ERR_NOSPC;

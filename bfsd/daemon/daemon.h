@@ -59,6 +59,8 @@ int plog_node_open(struct bfsd *d, const char *dir);
 
 int replica_node_start(struct bfsd *d);
 void replica_node_stop(struct bfsd *d);
+/* Log "status: view V, last executed N, stable checkpoint H" (SIGUSR1). */
+void replica_node_status(struct bfsd *d);
 
 int unrep_server_start(struct bfsd *d);
 void unrep_server_stop(struct bfsd *d);

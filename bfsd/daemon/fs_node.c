@@ -25,8 +25,10 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "bft/crypto.h"
 #include "bft/error.h"
 #include "bfs/error.h"
+#include "bfs/fs_cluster.h"
 #include "bfs/fs_service.h"
 #include "daemon.h"
 #include "plog.h"
@@ -201,32 +203,11 @@ static int make_dirs(const char *path)
 	return 0;
 }
 
-static enum bfs_durability durability(enum bft_durability d)
+static void key_diag(void *data, const char *msg)
 {
-	switch (d) {
-	case BFT_DURABILITY_NOMETASYNC:
-		return BFS_DURABLE_NOMETASYNC;
-	case BFT_DURABILITY_ASYNC:
-		return BFS_DURABLE_ASYNC;
-	case BFT_DURABILITY_SYNC:
-	default:
-		return BFS_DURABLE_SYNC;
-	}
-}
+	struct bfsd *d = data;
 
-/* The replicated settings from [fs], the same on every replica. */
-static void fs_config(const struct bft_config *cfg, struct bfs_fs_config *fc)
-{
-	bfs_fs_config_default(fc);
-	fc->durability = durability(cfg->durability);
-	fc->fsid = cfg->fs.fsid;
-	fc->max_bytes = cfg->fs.max_bytes;
-	fc->max_files = cfg->fs.max_files;
-	fc->max_file_size = cfg->fs.max_file_size;
-	fc->atime = cfg->fs.atime_strict ? BFS_ATIME_STRICT : BFS_ATIME_RELAXED;
-	fc->root_squash = cfg->fs.root_squash;
-	fc->anon_uid = cfg->fs.anon_uid;
-	fc->anon_gid = cfg->fs.anon_gid;
+	bft_logf(d->log, BFT_LOG_ERROR, "%s: %s", d->name, msg);
 }
 
 int fs_node_open(struct bfsd *d, bool unreplicated)
@@ -246,9 +227,16 @@ int fs_node_open(struct bfsd *d, bool unreplicated)
 			 d->name, path, strerror(-err));
 		return err;
 	}
-	fs_config(d->cfg, &fc);
+	if (!d->cfg->fs.bucket_key_file[0])
+		bft_logf(d->log, BFT_LOG_WARN, "%s: [fs] has no bucket_key_file: the bucket "
+			 "hash is unkeyed (bfsctl init writes one; doc/fs.md \"Buckets\")",
+			 d->name);
+	if ((err = bfs_fs_config_from_cluster(d->cfg, &fc, key_diag, d)))
+		return err;
 	fc.path = path;
-	if ((err = bfs_fs_open(&fc, &d->fs))) {
+	err = bfs_fs_open(&fc, &d->fs);
+	bft_wipe(fc.bucket_key, sizeof(fc.bucket_key));
+	if (err) {
 		bft_logf(d->log, BFT_LOG_ERROR, "%s: cannot open the file system at %s: %s%s",
 			 d->name, path, bfs_strerror(err), err != BFS_E_CONFIG ? "" :
 			 " (the [fs] settings differ from those it was formatted with; "

@@ -21,8 +21,10 @@
  * unreplicated baseline runs under the same policy.
  *
  * SIGTERM and SIGINT stop it cleanly (loop exits, everything is freed);
- * SIGHUP reopens the log file. --ready-fd N writes "ready\n" to descriptor
- * N once the socket is bound (for process supervisors and tests).
+ * SIGHUP reopens the log file; SIGUSR1 logs a status line (view, last
+ * executed batch, stable checkpoint) at the info level. --ready-fd N
+ * writes "ready\n" to descriptor N once the socket is bound (for process
+ * supervisors and tests).
  *
  * Must never start on a configuration that does not validate or with a
  * private key that does not match the configuration's public key.
@@ -141,6 +143,12 @@ static void on_hup(void *data, int signo)
 	bft_log_reopen(d->log);
 }
 
+static void on_usr1(void *data, int signo)
+{
+	(void)signo;
+	replica_node_status(data);
+}
+
 /* SCHED_BATCH unless --sched normal; a refusal is logged, never fatal. */
 static void apply_sched(struct bfsd *d, const struct options *o)
 {
@@ -183,7 +191,8 @@ static int setup(struct bfsd *d, struct options *o)
 	if ((err = bft_loop_new(&d->loop)) ||
 	    (err = bft_loop_add_signal(d->loop, SIGTERM, on_stop, d)) ||
 	    (err = bft_loop_add_signal(d->loop, SIGINT, on_stop, d)) ||
-	    (err = bft_loop_add_signal(d->loop, SIGHUP, on_hup, d)))
+	    (err = bft_loop_add_signal(d->loop, SIGHUP, on_hup, d)) ||
+	    (err = bft_loop_add_signal(d->loop, SIGUSR1, on_usr1, d)))
 		return err;
 	signal(SIGPIPE, SIG_IGN);
 	err = o->unreplicated ? unrep_server_start(d) : replica_node_start(d);

@@ -90,6 +90,16 @@ out:
 	return err;
 }
 
+void replica_node_status(struct bfsd *d)
+{
+	if (!d->replica)
+		return;
+	bft_logf(d->log, BFT_LOG_INFO, "%s: status: view %llu, last executed %llu, stable "
+		 "checkpoint %llu", d->name, (unsigned long long)bft_replica_view(d->replica),
+		 (unsigned long long)bft_replica_last_executed(d->replica),
+		 (unsigned long long)bft_replica_stable(d->replica));
+}
+
 void replica_node_stop(struct bfsd *d)
 {
 	struct bft_net_stats st;

@@ -169,6 +169,7 @@ struct st_state {
 	uint8_t (*local)[BFT_DIGEST_LEN]; /* [fanout] scratch */
 	uint8_t *chunk;          /* BFT_MAX_DATA bytes, for serving DATA */
 	uint64_t n_nodes, n_leaves, n_bytes; /* fetched (for the log) */
+	uint64_t rx_bytes;         /* META-DATA + DATA bytes taken from repliers */
 	uint64_t started_us;
 };
 

@@ -233,7 +233,7 @@ static void st_begin(struct bft_replica *r)
 		r->st.active = true;
 		r->st.bad = 0;
 		r->st.replier = r->cfg.id;
-		r->st.n_nodes = r->st.n_leaves = r->st.n_bytes = 0;
+		r->st.n_nodes = r->st.n_leaves = r->st.n_bytes = r->st.rx_bytes = 0;
 		r->st.started_us = r->io->now_us(r->io->data);
 		rotate(r);
 	}
@@ -348,6 +348,7 @@ void recv_meta_data(struct bft_replica *r)
 
 	if (!answer_ok(r, md->seq))
 		return;
+	r->st.rx_bytes += r->in.hdr.length;
 	x = find_fetch(r, md->level, md->index);
 	if (!x || md->level >= r->svc->tree_depth)
 		return; /* not asked (a late duplicate) */
@@ -391,6 +392,7 @@ void recv_data(struct bft_replica *r)
 
 	if (!answer_ok(r, dm->seq))
 		return;
+	r->st.rx_bytes += r->in.hdr.length;
 	x = find_fetch(r, r->svc->tree_depth, dm->index);
 	if (!x || dm->offset != x->got || (x->sized && dm->total != x->total))
 		return; /* not asked, or a chunk we already have */
@@ -511,9 +513,9 @@ static void st_finish(struct bft_replica *r)
 	r->st.quiet_ticks = 0;
 	install(r, seq, t);
 	rlog(r, BFT_LOG_INFO, "state transfer: at checkpoint %llu (%llu nodes, %llu leaves, "
-	     "%llu bytes, %llu ms)", (unsigned long long)seq,
+	     "%llu bytes, %llu bytes received, %llu ms)", (unsigned long long)seq,
 	     (unsigned long long)r->st.n_nodes, (unsigned long long)r->st.n_leaves,
-	     (unsigned long long)r->st.n_bytes,
+	     (unsigned long long)r->st.n_bytes, (unsigned long long)r->st.rx_bytes,
 	     (unsigned long long)((r->io->now_us(r->io->data) - r->st.started_us) / 1000));
 	if (!r->halted)
 		try_execute(r);

@@ -7,7 +7,8 @@
  * from the local disk).
  *
  * Parsing only: strict values, each range-checked, each problem reported
- * with its line. Defaults equal bfs_fs_config_default() (bfsd/fs_state.c),
+ * with its line. bucket_key_file names a secret only replicas hold, so it
+ * is resolved here but read by bfsd. Defaults equal bfs_fs_config_default() (bfsd/fs_state.c),
  * so a file system formatted before this section existed reopens.
  */
 #include <string.h>
@@ -17,12 +18,12 @@
 
 enum fs_key {
 	FK_FSID, FK_MAX_BYTES, FK_MAX_FILES, FK_MAX_FILE_SIZE, FK_ATIME, FK_ROOT_SQUASH,
-	FK_ANON_UID, FK_ANON_GID, FK_COUNT,
+	FK_ANON_UID, FK_ANON_GID, FK_BUCKET_KEY_FILE, FK_COUNT,
 };
 
 static const char *const fs_keys[FK_COUNT] = {
 	"fsid", "max_bytes", "max_files", "max_file_size", "atime", "root_squash",
-	"anon_uid", "anon_gid",
+	"anon_uid", "anon_gid", "bucket_key_file",
 };
 
 void config_fs_defaults(struct bft_cfg_fs *fs)
@@ -35,6 +36,7 @@ void config_fs_defaults(struct bft_cfg_fs *fs)
 	fs->root_squash = false;
 	fs->anon_uid = 65534;
 	fs->anon_gid = 65534;
+	fs->bucket_key_file[0] = '\0';
 }
 
 /* A byte count: decimal digits with an optional binary suffix K, M, G, T
@@ -87,7 +89,8 @@ void config_fs_line(struct parse *p, const struct conf_line *ln)
 		;
 	if (k == FK_COUNT) {
 		conf_error(p->d, ln->no, "unknown key '%s' in [fs] (expected fsid, max_bytes, "
-			   "max_files, max_file_size, atime, root_squash, anon_uid or anon_gid)",
+			   "max_files, max_file_size, atime, root_squash, anon_uid, anon_gid or "
+			   "bucket_key_file)",
 			   ln->key);
 		return;
 	}
@@ -123,6 +126,9 @@ void config_fs_line(struct parse *p, const struct conf_line *ln)
 	case FK_ANON_GID:
 		if (!conf_uint(p->d, ln, 0, UINT32_MAX, &v))
 			*(k == FK_ANON_UID ? &fs->anon_uid : &fs->anon_gid) = (uint32_t)v;
+		break;
+	case FK_BUCKET_KEY_FILE: /* read by bfsd --service fs only: clients lack it */
+		config_path(p->c, ln->value, fs->bucket_key_file);
 		break;
 	}
 }

@@ -1,6 +1,7 @@
 /*
  * keyfile.c — node key files (doc/config.md "Key files"): hex Ed25519 and
- * X25519 keys, private files mode 0600.
+ * X25519 keys, private files mode 0600; and shared secret files (one hex
+ * key, mode 0600, e.g. the file system's bucket key).
  *
  * Must never accept a private key file that group or others can access,
  * never leave secrets in memory it frees (bft_wipe), and never overwrite an
@@ -127,6 +128,49 @@ int bft_keyfile_read_private(const char *path, bft_diag_fn diag, void *diag_data
 	return err;
 }
 
+struct secret_parse {
+	struct conf_diag *d;
+	const char *name;
+	uint8_t *out;
+	size_t len;
+	bool have;
+};
+
+static void secret_line(void *data, const struct conf_line *ln)
+{
+	struct secret_parse *sp = data;
+
+	if (ln->section || strcmp(ln->key, sp->name))
+		conf_error(sp->d, ln->no, "unexpected '%s' in a secret file (expected %s = "
+			   "%zu hexadecimal digits)", ln->section ? "[section]" : ln->key,
+			   sp->name, 2 * sp->len);
+	else if (sp->have)
+		conf_error(sp->d, ln->no, "%s given twice", ln->key);
+	else if (conf_hex(ln->value, sp->out, sp->len) != BFT_OK)
+		conf_error(sp->d, ln->no, "%s must be %zu hexadecimal digits", ln->key,
+			   2 * sp->len);
+	else
+		sp->have = true;
+}
+
+int bft_secret_file_read(const char *path, const char *name, uint8_t *out, size_t len,
+			 bft_diag_fn diag, void *diag_data)
+{
+	struct conf_diag d = { .path = path, .fn = diag, .data = diag_data };
+	struct secret_parse sp = { .d = &d, .name = name, .out = out, .len = len };
+	int err = check_private_mode(&d);
+
+	if (!err)
+		err = conf_read(&d, secret_line, &sp);
+	if (!err && !sp.have)
+		conf_error(&d, 0, "no %s in the secret file", name);
+	if (!err && d.errors)
+		err = BFT_E_FIELD;
+	if (err)
+		bft_wipe(out, len);
+	return err;
+}
+
 static void hex(char *out, const uint8_t *p, size_t len)
 {
 	size_t i;
@@ -149,6 +193,27 @@ static int write_new(const char *path, mode_t mode, const char *text)
 		err = -errno;
 	if (err)
 		unlink(path);
+	return err;
+}
+
+int bft_secret_file_write(const char *path, const char *name, size_t len, const char *about)
+{
+	char h[2 * sizeof(((struct bft_keypair *)0)->sign_sec) + 1], text[512];
+	struct bft_keypair kp; /* its Ed25519 seed: fresh bytes from RAND_priv_bytes */
+	int err;
+
+	if (len > sizeof(kp.sign_sec) || strlen(about) > 300)
+		return BFT_E_INVAL;
+	if ((err = bft_keypair_generate(&kp)))
+		return err;
+	hex(h, kp.sign_sec, len);
+	bft_wipe(&kp, sizeof(kp));
+	snprintf(text, sizeof(text),
+		 "# BFS shared secret: %s. Keep it secret: mode 0600.\n%s = %s\n", about,
+		 name, h);
+	err = write_new(path, 0600, text);
+	bft_wipe(text, sizeof(text));
+	bft_wipe(h, sizeof(h));
 	return err;
 }
 

@@ -1,7 +1,8 @@
 /*
  * local_cluster.c — write a ready-to-run local cluster (bfsctl init): a
  * commented bfs.conf and one key pair per replica and per client group,
- * loopback addresses on consecutive ports (doc/config.md), and the
+ * loopback addresses on consecutive ports (doc/config.md), the file
+ * system's secret bucket key (keys/fs-bucket.key), and the
  * [nfsproxy] section with a client group of its own, its NFS and MOUNT
  * ports and one export of "/" to the loopback (or --host) clients.
  *
@@ -72,7 +73,8 @@ static void write_header(FILE *f, const struct bft_local_cluster *lc, uint32_t n
 		lc->f, n, unrep);
 }
 
-/* [fs] with the defaults spelled out (config_fs.c). */
+/* [fs] with the defaults spelled out (config_fs.c), and the bucket key
+ * every replica shares (written by bft_local_cluster_write). */
 static void write_fs(FILE *f)
 {
 	struct bft_cfg_fs fs;
@@ -89,7 +91,10 @@ static void write_fs(FILE *f)
 		"atime = relaxed            # strict: READ and LOOKUP update atime\n"
 		"root_squash = no           # yes: uid/gid 0 become anon_uid/anon_gid\n"
 		"anon_uid = %u\n"
-		"anon_gid = %u\n\n",
+		"anon_gid = %u\n"
+		"# Secret key of the bucket hash (doc/fs.md): copy it to every replica,\n"
+		"# never to clients; it cannot change once the replicas are formatted.\n"
+		"bucket_key_file = keys/fs-bucket.key\n\n",
 		(unsigned long long)fs.fsid, (unsigned long long)(fs.max_bytes >> 30),
 		(unsigned long long)fs.max_files, (unsigned long long)(fs.max_file_size >> 40),
 		fs.anon_uid, fs.anon_gid);
@@ -192,6 +197,12 @@ int bft_local_cluster_write(const struct bft_local_cluster *lc, bft_diag_fn diag
 		err = write_keys(lc, &d, "nfsproxy", "nfsproxy's client group");
 	if (err)
 		return err;
+	snprintf(path, sizeof(path), "%s/keys/fs-bucket.key", lc->dir);
+	if ((err = bft_secret_file_write(path, "bucket-key", BFT_CFG_BUCKET_KEY_LEN,
+					 "the file system's bucket key (every replica, no client)"))) {
+		conf_error(&d, 0, "cannot write %s: %s", path, bft_net_strerror(err));
+		return err;
+	}
 	snprintf(path, sizeof(path), "%s/bfs.conf", lc->dir);
 	return write_config(lc, &d, path);
 }

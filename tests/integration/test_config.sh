@@ -51,6 +51,30 @@ out=$(timeout 10 "$BFSD" --config "$D/c/otherfs.conf" --id 0 --service fs 2>&1) 
 	bad "bfsd opened a file system formatted with another fsid"
 echo "$out" | grep -q "\[fs\] settings differ" || bad "no [fs] mismatch message: $out"
 
+# The bucket key: written 0600 by init; another key is another file system;
+# a readable or malformed key file stops bfsd before it opens anything.
+[ "$(stat -c %a "$D/c/keys/fs-bucket.key")" = 600 ] || bad "bucket key is not mode 0600"
+cp "$D/c/keys/fs-bucket.key" "$D/c/keys/other.key"
+sed -i 's/^bucket-key = \(.\)/bucket-key = f\1/; s/^bucket-key = \(.\{32\}\).*/bucket-key = \1/' \
+    "$D/c/keys/other.key"
+cmp -s "$D/c/keys/fs-bucket.key" "$D/c/keys/other.key" && bad "sed did not change the key"
+sed -e 's|^bucket_key_file = .*|bucket_key_file = keys/other.key|' "$D/c/bfs.conf" \
+    > "$D/c/otherkey.conf"
+out=$(timeout 10 "$BFSD" --config "$D/c/otherkey.conf" --id 0 --service fs 2>&1) &&
+	bad "bfsd opened a file system formatted with another bucket key"
+echo "$out" | grep -q "\[fs\] settings differ" || bad "no bucket key mismatch message: $out"
+chmod 644 "$D/c/keys/other.key"
+out=$(timeout 10 "$BFSD" --config "$D/c/otherkey.conf" --id 0 --service fs 2>&1) &&
+	bad "bfsd used a 0644 bucket key"
+echo "$out" | grep -q "chmod 600" || bad "no chmod hint for the bucket key: $out"
+printf 'bucket-key = 1234\n' > "$D/c/keys/short.key"
+chmod 600 "$D/c/keys/short.key"
+sed -e 's|^bucket_key_file = .*|bucket_key_file = keys/short.key|' "$D/c/bfs.conf" \
+    > "$D/c/shortkey.conf"
+out=$(timeout 10 "$BFSD" --config "$D/c/shortkey.conf" --id 0 --service fs 2>&1) &&
+	bad "bfsd used a short bucket key"
+echo "$out" | grep -q "32 hexadecimal digits" || bad "no message for a short key: $out"
+
 # Garbage instead of a config file.
 head -c 3000 /dev/urandom > "$D/junk.conf"
 "$BFSCTL" config check "$D/junk.conf" >/dev/null 2>&1 && bad "junk accepted"

@@ -15,7 +15,8 @@
  *      disk) and restarted: it must fetch the whole state from the two
  *      replicas left of the original four plus its own votes, and the
  *      cluster goes on;
- *   3. all replicas stop; each one's LMDB state is opened and, for every
+ *   3. the new replica logs its status on SIGUSR1; all replicas stop; each
+ *      one's LMDB state is opened and, for every
  *      replica that executed as far as replica 0, the from-scratch digest
  *      must equal replica 0's.
  *
@@ -26,12 +27,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <sys/socket.h>
 
 #include "nfs3_prot.h"
 
 #include "bfs/error.h"
 #include "bfs/fs.h"
+#include "bfs/fs_cluster.h"
 #include "bfs/op_xdr.h"
 #include "bft/client.h"
 #include "bft/error.h"
@@ -87,22 +88,12 @@ static bool create(const char *name)
 {
 	static const uint8_t root[BFS_FS_FH_LEN] = { 'B', 'F', 1, 0, 1, 0, 0, 0,
 						     0, 0, 0, 0, 1, 0, 0, 0 };
-	struct bfs_op_hdr h = { .proc = NFSPROC3_CREATE };
-	CREATE3args a;
-	CREATE3res r;
-	uint32_t got = 0, accept = 0;
+	uint8_t fh[BFS_FS_FH_LEN];
+	uint32_t got = 0, fh_len = 0;
 	size_t len = 0;
-	bool ok;
 	int rc;
 
-	memset(&a, 0, sizeof(a));
-	memset(&r, 0, sizeof(r));
-	a.where.dir.data.data_len = BFS_FS_FH_LEN;
-	a.where.dir.data.data_val = (char *)root;
-	a.where.name = (char *)name;
-	a.how.mode = GUARDED;
-	rc = bfs_op_encode(&h, (xdrproc_t)xdr_CREATE3args, &a, op_buf, sizeof(op_buf), &len);
-	if (rc != BFS_OK)
+	if (bfs_op_create(root, sizeof(root), name, op_buf, sizeof(op_buf), &len) != BFS_OK)
 		return false;
 	rc = bft_client_call(client, op_buf, (uint32_t)len, false, res_buf, sizeof(res_buf),
 			     &got, TIMEOUT_MS);
@@ -110,11 +101,7 @@ static bool create(const char *name)
 		fprintf(stderr, "  CREATE %s: %s\n", name, bft_net_strerror(rc));
 		return false;
 	}
-	rc = bfs_result_decode(res_buf, got, &accept, (xdrproc_t)xdr_CREATE3res, &r);
-	ok = rc == BFS_OK && accept == BFS_ACCEPT_SUCCESS && r.status == NFS3_OK;
-	if (rc == BFS_OK)
-		xdr_free((xdrproc_t)xdr_CREATE3res, (char *)&r);
-	return ok;
+	return bfs_result_created(res_buf, got, fh, sizeof(fh), &fh_len) == NFS3_OK;
 }
 
 static int create_many(const char *prefix, int from, int count)
@@ -161,16 +148,9 @@ static bool await_transfer(int id, const char *prefix)
  * others send it next is lost, as in a long partition. */
 static void flood(int id)
 {
-	static uint8_t junk[60000];
 	const struct bft_addr *a = &cfg->replicas[id].addr;
-	int fd = socket(a->ss.ss_family, SOCK_DGRAM, 0);
 
-	memset(junk, 0xa5, sizeof(junk));
-	for (int i = 0; fd >= 0 && i < 200; i++)
-		if (sendto(fd, junk, sizeof(junk), 0, (const struct sockaddr *)&a->ss, a->len) < 0)
-			break;
-	if (fd >= 0)
-		close(fd);
+	procs_flood((const struct sockaddr *)&a->ss, a->len);
 }
 
 static bool start(int id)
@@ -228,17 +208,10 @@ static bool replica_digest(int id, uint64_t *last, uint8_t d[BFS_FS_DIGEST_LEN])
 	struct bfs_fs *fs;
 	int rc;
 
-	bfs_fs_config_default(&fc);
 	snprintf(path, sizeof(path), "%s/replica%d", cfg->data_dir, id);
+	rc = bfs_fs_config_from_cluster(cfg, &fc, diag, NULL);
+	CHECK(rc == 0, "bucket key %s: %d", cfg->fs.bucket_key_file, rc);
 	fc.path = path;
-	fc.fsid = cfg->fs.fsid;
-	fc.max_bytes = cfg->fs.max_bytes;
-	fc.max_files = cfg->fs.max_files;
-	fc.max_file_size = cfg->fs.max_file_size;
-	fc.atime = cfg->fs.atime_strict ? BFS_ATIME_STRICT : BFS_ATIME_RELAXED;
-	fc.root_squash = cfg->fs.root_squash;
-	fc.anon_uid = cfg->fs.anon_uid;
-	fc.anon_gid = cfg->fs.anon_gid;
 	rc = bfs_fs_open(&fc, &fs);
 	CHECK(rc == BFS_OK, "open replica %d state: %s", id, bfs_strerror(rc));
 	if (rc != BFS_OK)
@@ -279,6 +252,10 @@ static void scenario(void)
 	CHECK(await_transfer(3, "new-disk"), "the wiped replica never fetched the state");
 	CHECK(create_many("after-wipe", 0, 20) == 20, "CREATEs after the new disk failed");
 	usleep(300000); /* let every replica execute the last batch */
+	kill(pids[3], SIGUSR1); /* bfsd logs its status (what bfs-bench recovery polls) */
+	for (i = 0; i < 40 && !log_contains(3, "status: view "); i++)
+		usleep(50000);
+	CHECK(log_contains(3, "status: view "), "no status line after SIGUSR1");
 
 	/* 3. equal states */
 	for (i = 0; i < N_REPLICAS; i++)

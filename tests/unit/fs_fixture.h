@@ -45,6 +45,8 @@ int fx_run_suite(Suite *s);
 struct fx *fx_new(void (*tweak)(struct bfs_fs_config *c));
 /* Reopen the same directory (after fx_close_fs). */
 void fx_reopen(struct fx *f, void (*tweak)(struct bfs_fs_config *c));
+/* The same, returning bfs_fs_open's error (f->fs stays NULL then). */
+int fx_try_reopen(struct fx *f, void (*tweak)(struct bfs_fs_config *c));
 void fx_close_fs(struct fx *f);
 void fx_free(struct fx *f);  /* closes and removes the directory */
 void fx_as(struct fx *f, uint32_t uid, uint32_t gid);

@@ -116,14 +116,7 @@ static void other_limits(struct bfs_fs_config *c)
 START_TEST(reopen_with_other_replicated_config_fails)
 {
 	fx_close_fs(f);
-	struct bfs_fs_config c;
-	bfs_fs_config_default(&c);
-	c.path = f->dir;
-	c.map_size = 1ull << 30;
-	c.root_mode = 0777;
-	other_limits(&c);
-	struct bfs_fs *fs = NULL;
-	ck_assert_int_eq(bfs_fs_open(&c, &fs), BFS_E_CONFIG);
+	ck_assert_int_eq(fx_try_reopen(f, other_limits), BFS_E_CONFIG);
 	fx_reopen(f, NULL);
 }
 END_TEST

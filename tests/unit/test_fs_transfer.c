@@ -343,11 +343,11 @@ START_TEST(leaf_get_any_offset_and_big_leaf)
 	uint64_t ino = bfs_get_le64(h.b + 4);
 	uint8_t key[16], block[8192];
 	bfs_key_ino_u64(key, ino, 0);
-	uint32_t target = bfs_bucket_of(BFS_DB_BLOCKS, key, 16);
+	uint32_t target = bfs_bucket_of(a->f->fs, BFS_DB_BLOCKS, key, 16);
 	unsigned found = 0;
 	for (uint64_t bno = 0; found < 24 && bno < (1ull << 26); bno++) {
 		bfs_key_ino_u64(key, ino, bno);
-		if (bfs_bucket_of(BFS_DB_BLOCKS, key, 16) != target)
+		if (bfs_bucket_of(a->f->fs, BFS_DB_BLOCKS, key, 16) != target)
 			continue;
 		memset(block, (int)(bno & 0xff), sizeof(block));
 		ck_assert_int_eq(fx_write(a->f, &h, bno * 8192, block, 8192), NFS3_OK);

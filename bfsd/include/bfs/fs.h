@@ -35,6 +35,7 @@
 
 #define BFS_FS_DIGEST_LEN 32u
 #define BFS_FS_FH_LEN 16u       /* bytes of every BFS file handle */
+#define BFS_FS_BUCKET_KEY_LEN 16u /* SipHash-2-4 key of the bucket hash */
 
 /* Durability of a committed batch (LMDB environment flags). */
 enum bfs_durability {
@@ -58,6 +59,11 @@ struct bfs_fs_config {
 	bool root_squash;          /* map uid 0 to anon_uid / anon_gid */
 	uint32_t anon_uid;
 	uint32_t anon_gid;
+	uint8_t bucket_key[BFS_FS_BUCKET_KEY_LEN]; /* cluster secret: which leaf an
+						     object lands in (doc/fs.md) */
+	uint64_t bucket_max;       /* a procedure that would grow a leaf past this
+				      many bytes fails with NFS3ERR_NOSPC; at most
+				      BFS_FS_BUCKET_MAX (the default) */
 	uint32_t root_uid;         /* owner and mode of the root directory */
 	uint32_t root_gid;
 	uint32_t root_mode;
@@ -128,6 +134,9 @@ int bfs_fs_digest_full(struct bfs_fs *fs, uint8_t digest[BFS_FS_DIGEST_LEN]);
 #define BFS_FS_TREE_FANOUT 16u
 #define BFS_FS_TREE_DEPTH 5u
 #define BFS_FS_LEAF_MAX (64u << 20)
+/* Leaf bytes a procedure may grow a bucket to: leaf_max less room for what
+ * no procedure checks (client reply records, one procedure's own growth). */
+#define BFS_FS_BUCKET_MAX (BFS_FS_LEAF_MAX - (4u << 20))
 
 /* Keep the committed state readable as snapshot seq (> 0): call right after
  * bfs_fs_checkpoint() (BFS_E_STATE otherwise). At most 8 are kept; one more
@@ -152,8 +161,8 @@ int bfs_fs_leaf_get(struct bfs_fs *fs, uint64_t snap, uint64_t index, uint32_t o
 /* The digest leaf index has when it holds bytes[0..len): a pure function.
  * BFS_E_SHORT / BFS_E_VERSION / BFS_E_FIELD for bytes that are no valid
  * leaf index (including objects that belong to another leaf). */
-int bfs_fs_leaf_digest(uint64_t index, const uint8_t *bytes, uint32_t len,
-		       uint8_t digest[BFS_FS_DIGEST_LEN]);
+int bfs_fs_leaf_digest(const struct bfs_fs *fs, uint64_t index, const uint8_t *bytes,
+		       uint32_t len, uint8_t digest[BFS_FS_DIGEST_LEN]);
 
 /* Replace the objects of leaf index in the current state by those of
  * bytes[0..len) (len 0: empty it). Rejected bytes change nothing. All puts

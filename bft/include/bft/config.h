@@ -71,6 +71,7 @@ struct bft_cfg_extra {
 
 /* [fs]: the replicated settings of the file system service (doc/config.md).
  * Every replica must run with the same values: they decide NFS results. */
+#define BFT_CFG_BUCKET_KEY_LEN 16u
 struct bft_cfg_fs {
 	uint64_t fsid;
 	uint64_t max_bytes;       /* data space (NFS3ERR_NOSPC) */
@@ -80,6 +81,8 @@ struct bft_cfg_fs {
 	bool root_squash;         /* uid/gid 0 become anon_uid/anon_gid */
 	uint32_t anon_uid;
 	uint32_t anon_gid;
+	char bucket_key_file[BFT_CONFIG_PATH_MAX]; /* resolved; "" if none; holds
+						     BFT_CFG_BUCKET_KEY_LEN bytes */
 };
 
 struct bft_config {
@@ -150,6 +153,13 @@ int bft_keyfile_read_public(const char *path, bft_diag_fn diag, void *diag_data,
  * group/world accessible. The public halves are derived from the secrets. */
 int bft_keyfile_read_private(const char *path, bft_diag_fn diag, void *diag_data,
 			     struct bft_keypair *out);
+
+/* A shared secret file (mode 0600, never overwritten): one line
+ * `name = <2*len hex digits>` of len fresh random bytes (len <= 32). */
+int bft_secret_file_write(const char *path, const char *name, size_t len, const char *about);
+/* Read it back (refusing a file group/others can access). */
+int bft_secret_file_read(const char *path, const char *name, uint8_t *out, size_t len,
+			 bft_diag_fn diag, void *diag_data);
 
 /* ---- a ready-to-run local cluster (bfsctl init) ---- */
 

@@ -34,4 +34,14 @@ int bfs_result_decode(const uint8_t *buf, size_t len, uint32_t *accept,
 int bfs_result_encode(xdrproc_t xdr_res, const void *res, uint8_t *buf,
 		      size_t cap, size_t *len);
 
+/* A GUARDED CREATE of name in directory handle dir[dir_len] into buf[cap]
+ * (*len bytes). 0, or BFS_E_SPACE. */
+int bfs_op_create(const uint8_t *dir, uint32_t dir_len, const char *name, uint8_t *buf,
+		  size_t cap, size_t *len);
+/* The result of that CREATE: NFS3_OK (0) with the new handle in fh[cap]
+ * (*fh_len bytes), the NFS status, or -1 if the result is undecodable,
+ * not accepted or carries no handle. */
+int bfs_result_created(const uint8_t *buf, size_t len, uint8_t *fh, uint32_t cap,
+		       uint32_t *fh_len);
+
 #endif
