@@ -300,7 +300,9 @@ void execute_read_only(struct bft_replica *r, uint32_t node, const struct bft_ms
 	if (r->halted || r->st.active)
 		return; /* no state to read from during a transfer */
 	if (r->last_exec > r->last_cexec) {
-		/* Tentative state may still roll back: answer once it commits. */
+		/* Tentative state may still roll back: answer once it commits,
+		 * which needs the COMMITs held back. */
+		commits_flush(r);
 		if (!c->ro_len)
 			r->n_deferred_ro++;
 		if (!buf_store(&c->ro, &c->ro_cap, &c->ro_len, m->raw, m->hdr.length)) {

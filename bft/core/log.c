@@ -125,7 +125,7 @@ void log_update_state(struct bft_replica *r, struct log_entry *e)
 			e->sent_commit = true;
 			e->commit_have |= 1ull << r->cfg.id;
 			memcpy(e->commit_digest[r->cfg.id], e->digest, BFT_DIGEST_LEN);
-			send_prepare_msg(r, BFT_MSG_COMMIT, e);
+			commit_send(r, e);
 		}
 	}
 	if (e->prepared && !e->committed && committed(r, e)) {

@@ -31,6 +31,8 @@ void recv_request(struct bft_replica *r)
 	if (q->timestamp == c->last_ts && !BUG(r, BFT_BUG_REEXECUTE)) {
 		send_cached_reply(r, node, q->replier == BFT_REPLIER_ALL ||
 				  q->replier == r->cfg.id);
+		if (c->reply_tentative)
+			commits_flush(r); /* the client waits for a final reply */
 		if (c->reply_tentative && !is_primary(r))
 			request_waiting(r, c, q->timestamp); /* until it commits */
 		return;

@@ -32,6 +32,7 @@ void bft_replica_config_default(struct bft_replica_config *cfg, uint32_t f,
 	cfg->view_change_ms = 1000;
 	cfg->tentative = true;
 	cfg->digest_replies = true;
+	cfg->commit_delay_ms = 1;
 	cfg->log_level = BFT_LOG_INFO;
 }
 
@@ -295,12 +296,16 @@ void bft_replica_on_timer(struct bft_replica *r, enum bft_timer which)
 		return;
 	switch (which) {
 	case BFT_TIMER_STATUS:
+		commits_flush(r);
 		send_status(r);
 		st_tick(r);
 		r->io->set_timer(r->io->data, BFT_TIMER_STATUS, r->cfg.status_ms);
 		break;
 	case BFT_TIMER_VIEW_CHANGE:
 		view_change_timer(r);
+		break;
+	case BFT_TIMER_COMMIT:
+		commits_flush(r);
 		break;
 	default:
 		break;

@@ -34,6 +34,13 @@ struct vc_slot {
 	uint8_t digest[BFT_DIGEST_LEN];
 };
 
+/* A COMMIT decided but not sent yet (lazy_commit.c). */
+#define LAZY_COMMITS_MAX 16
+struct lazy_commit {
+	uint64_t view, seq;
+	uint8_t digest[BFT_DIGEST_LEN];
+};
+
 /* A request body the replica holds (big requests travel outside batches). */
 struct held_request {
 	uint8_t *raw;        /* whole REQUEST message, owned; NULL if none */
@@ -219,6 +226,8 @@ struct bft_replica {
 	bool executing;          /* try_execute is on the stack */
 	bool halted;             /* the service failed: act as crashed */
 	uint32_t n_deferred_ro;  /* clients with a deferred read-only request */
+	struct lazy_commit lazy[LAZY_COMMITS_MAX]; /* COMMITs held back */
+	uint32_t n_lazy;
 	uint8_t *out;            /* BFT_MAX_MSG bytes for encoding */
 	uint8_t *result;         /* BFT_MAX_RESULT bytes for execution */
 };
@@ -240,6 +249,14 @@ bool verify_auth(struct bft_replica *r, const struct bft_msg *m);
 bool verify_mac(struct bft_replica *r, const struct bft_msg *m);
 bool verify_sig(struct bft_replica *r, const struct bft_msg *m);
 void send_prepare_msg(struct bft_replica *r, uint8_t type, struct log_entry *e);
+
+/* ---- lazy_commit.c ---- */
+/* Our COMMIT for e (prepared): at once, or held back to leave with the next
+ * PREPARE or PRE-PREPARE (at most cfg.commit_delay_ms). */
+void commit_send(struct bft_replica *r, const struct log_entry *e);
+/* Send every COMMIT held back. Call before multicasting a PREPARE or
+ * PRE-PREPARE (they then share a bundle), and whenever someone waits. */
+void commits_flush(struct bft_replica *r);
 
 /* ---- log.c ---- */
 bool in_window(const struct bft_replica *r, uint64_t seq);

@@ -44,13 +44,15 @@ bool verify_sig(struct bft_replica *r, const struct bft_msg *m)
 				  m->trailer) == BFT_OK;
 }
 
-/* Multicast our PREPARE or COMMIT for entry e (also used to retransmit). */
+/* Multicast our PREPARE or COMMIT for entry e, after the COMMITs held back
+ * (lazy_commit.c), so they travel in the same bundles. */
 void send_prepare_msg(struct bft_replica *r, uint8_t type, struct log_entry *e)
 {
 	struct bft_prepare p = { .view = e->view, .seq = e->seq };
 	uint8_t *trailer;
 	int len;
 
+	commits_flush(r);
 	memcpy(p.digest, e->digest, BFT_DIGEST_LEN);
 	len = bft_encode_prepare(r->out, BFT_MAX_MSG, r->cfg.n, type, r->cfg.id, &p,
 				 &trailer);
