@@ -53,7 +53,8 @@ void log_clear(struct bft_replica *r, struct log_entry *e)
 	uint8_t (*cd)[BFT_DIGEST_LEN] = e->commit_digest;
 	uint16_t i;
 
-	(void)r;
+	if (e->n_missing)
+		r->n_awaiting--;
 	free(e->pp);
 	if (e->bodies)
 		for (i = 0; i < e->n_entries; i++)

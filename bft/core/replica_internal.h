@@ -211,6 +211,8 @@ struct bft_replica {
 
 	struct log_entry *log;   /* [L+K], slot seq % (L+K) */
 	uint32_t log_slots;      /* L + K */
+	uint32_t n_awaiting;     /* entries with n_missing > 0 (body_arrived
+				    scans the log only when some wait) */
 	struct ckpt_slot *ckpt;  /* [L/K + 1], slot (seq / K) % (L/K+1) */
 	uint32_t n_ckpt;
 	struct ckpt_slot *far;   /* [L/K + 1] CHECKPOINTs beyond h + L */
