@@ -188,6 +188,8 @@ struct bft_replica {
 	uint64_t last_time_us;   /* agreed time of the last executed batch */
 	uint64_t open_batch;     /* seq of the tentative batch left open, or 0 */
 	uint64_t open_prev_time; /* last_time_us before it */
+	uint32_t open_clients[BFT_MAX_BATCH]; /* client indices it executed */
+	uint32_t n_open_clients;
 
 	/* view changes (§4.4) */
 	bool view_active;        /* false while changing to `view` */
