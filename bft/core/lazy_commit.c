@@ -29,14 +29,7 @@
 
 static void send_commit(struct bft_replica *r, const struct lazy_commit *c)
 {
-	struct bft_prepare p = { .view = c->view, .seq = c->seq };
-	uint8_t *trailer;
-	int len;
-
-	memcpy(p.digest, c->digest, BFT_DIGEST_LEN);
-	len = bft_encode_prepare(r->out, BFT_MAX_MSG, r->cfg.n, BFT_MSG_COMMIT, r->cfg.id, &p,
-				 &trailer);
-	send_to_replicas(r, r->out, len, trailer);
+	multicast_vote(r, BFT_MSG_COMMIT, c->view, c->seq, c->digest);
 }
 
 void commit_send(struct bft_replica *r, const struct log_entry *e)

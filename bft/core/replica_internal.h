@@ -253,6 +253,9 @@ bool verify_auth(struct bft_replica *r, const struct bft_msg *m);
 bool verify_mac(struct bft_replica *r, const struct bft_msg *m);
 bool verify_sig(struct bft_replica *r, const struct bft_msg *m);
 void send_prepare_msg(struct bft_replica *r, uint8_t type, struct log_entry *e);
+/* Multicast a PREPARE or COMMIT with these fields (no flush). */
+void multicast_vote(struct bft_replica *r, uint8_t type, uint64_t view, uint64_t seq,
+		    const uint8_t digest[BFT_DIGEST_LEN]);
 
 /* ---- lazy_commit.c ---- */
 /* Our COMMIT for e (prepared): at once, or held back to leave with the next
