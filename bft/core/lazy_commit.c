@@ -19,7 +19,8 @@
  * Safety is untouched: a queued COMMIT is exactly the message the replica
  * decided to send when the batch prepared (its view, sequence number and
  * digest are copied then), delivered later — as the network may always do.
- * A view change that resets the log entry does not change what is queued.
+ * A view change that resets the log entry does not change what is queued,
+ * and the queue is flushed before the replica leaves a view.
  *
  * Never holds more than LAZY_COMMITS_MAX COMMITs: a full queue is flushed.
  */
@@ -50,6 +51,9 @@ void commit_send(struct bft_replica *r, const struct log_entry *e)
 		r->io->set_timer(r->io->data, BFT_TIMER_COMMIT, r->cfg.commit_delay_ms);
 }
 
+/* Commits of a view the replica has left are not sent: it never starts
+ * voting in such a view (the view changes flush the queue first, so none
+ * is left behind in the normal course). */
 void commits_flush(struct bft_replica *r)
 {
 	uint32_t i, n = r->n_lazy;
@@ -59,5 +63,6 @@ void commits_flush(struct bft_replica *r)
 	r->n_lazy = 0;
 	r->io->set_timer(r->io->data, BFT_TIMER_COMMIT, 0);
 	for (i = 0; i < n; i++)
-		send_commit(r, &r->lazy[i]);
+		if (r->lazy[i].view == r->view)
+			send_commit(r, &r->lazy[i]);
 }

@@ -268,6 +268,7 @@ void retry_pending_new_view(struct bft_replica *r)
 			     (unsigned long long)nv.view, (unsigned long long)o[k].seq);
 			goto bad;
 		}
+	commits_flush(r); /* votes of the view being left leave while in it */
 	r->view = nv.view;
 	vc_slot_store(&r->nv, r->pending_nv.raw, r->pending_nv.len, nv.view);
 	vc_slot_free(&r->pending_nv);

@@ -175,6 +175,7 @@ void start_view_change(struct bft_replica *r, uint64_t view)
 		return;
 	rlog(r, BFT_LOG_INFO, "changing to view %llu (timeout %llu ms)",
 	     (unsigned long long)view, (unsigned long long)r->vc_timeout_ms);
+	commits_flush(r); /* votes of the view being left leave while in it */
 	r->view = view;
 	r->view_active = false;
 	r->timed_client = 0;
