@@ -24,7 +24,8 @@
  * protocol adds crypto, decoding and logging on top.
  *
  * Usage: bft-pattern-probe [round trips per run, default 20000] [rounds,
- * default 3]. Never a test (timings are the host's).
+ * default 3]. Never a test (timings are the host's). The forked processes
+ * die with the client (PR_SET_PDEATHSIG), however it ends.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -35,6 +36,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -255,6 +257,9 @@ static uint64_t run(enum pattern p, int trips, uint64_t base_p50)
 		    epoll_ctl(nd.ep, EPOLL_CTL_ADD, nd.fd, &ev) < 0)
 			die("epoll");
 		if (id != CLIENT) {
+			/* never outlive the client (killed, or its stdout closed) */
+			if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() == 1)
+				_exit(1);
 			replica_run(&nd, id, p);
 			_exit(0);
 		}
