@@ -37,16 +37,17 @@
 /* A leaf holds at most ceil(65536 / 255) = 258 clients' replies. */
 #define NULL_LEAF_MAX (16u << 20)
 
-/* One client's last reply; result is owned (malloc). */
+/* One client's last reply; result is owned (malloc, cap bytes). */
 struct null_reply {
 	uint32_t client;
 	uint64_t timestamp;
-	uint32_t len;
+	uint32_t len, cap;
 	uint8_t *result;
 };
 
 struct null_replies {
-	struct null_reply *v; /* sorted by client */
+	struct null_reply *v; /* [0, n) sorted by client; [n, cap) only hold
+				 spare buffers (result may be NULL) */
 	uint32_t n, cap;
 };
 
@@ -82,6 +83,9 @@ void null_service_free(struct null_service *s);
 void null_transfer_init(struct null_service *s);
 int null_replies_set(struct null_replies *r, uint32_t client, uint64_t timestamp,
 		     const uint8_t *result, uint32_t len);
+/* Empty the table, keeping the buffers for later sets. */
 void null_replies_clear(struct null_replies *r);
+/* Release everything. */
+void null_replies_free(struct null_replies *r);
 
 #endif

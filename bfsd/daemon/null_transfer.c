@@ -78,44 +78,74 @@ static int find(const struct null_replies *r, uint32_t client, bool *found)
 	return (int)lo;
 }
 
+/* Give slot s a buffer of at least len bytes (its own if large enough);
+ * on failure s is unchanged. */
+static int fit(struct null_reply *s, uint32_t len)
+{
+	uint8_t *p;
+
+	if (s->result && s->cap >= len)
+		return BFT_OK;
+	p = malloc(len ? len : 1);
+	if (!p)
+		return BFT_E_NOMEM;
+	free(s->result);
+	s->result = p;
+	s->cap = len ? len : 1;
+	return BFT_OK;
+}
+
+/* Set client's reply, reusing buffers: the slot's own, or a spare one that
+ * null_replies_clear left beyond n (a request costs no malloc once the
+ * table has its clients). On failure the table is unchanged. */
 int null_replies_set(struct null_replies *r, uint32_t client, uint64_t timestamp,
 		     const uint8_t *result, uint32_t len)
 {
 	bool found;
 	uint32_t at = (uint32_t)find(r, client, &found);
-	uint8_t *copy = malloc(len ? len : 1);
+	struct null_reply slot;
 
-	if (!copy)
-		return BFT_E_NOMEM;
-	memcpy(copy, result, len);
-	if (!found) {
+	if (found) {
+		if (fit(&r->v[at], len))
+			return BFT_E_NOMEM;
+	} else {
 		if (r->n == r->cap) {
 			uint32_t cap = r->cap ? 2 * r->cap : 16;
 			struct null_reply *v = realloc(r->v, cap * sizeof(*v));
 
-			if (!v) {
-				free(copy);
+			if (!v)
 				return BFT_E_NOMEM;
-			}
+			memset(v + r->cap, 0, (cap - r->cap) * sizeof(*v));
 			r->v = v;
 			r->cap = cap;
 		}
+		slot = r->v[r->n];
+		if (fit(&slot, len))
+			return BFT_E_NOMEM;
 		memmove(&r->v[at + 1], &r->v[at], (r->n - at) * sizeof(*r->v));
 		r->n++;
-		r->v[at].result = NULL;
+		r->v[at] = slot;
 	}
-	free(r->v[at].result);
-	r->v[at] = (struct null_reply){ client, timestamp, len, copy };
+	memcpy(r->v[at].result, result, len);
+	r->v[at].client = client;
+	r->v[at].timestamp = timestamp;
+	r->v[at].len = len;
 	return BFT_OK;
 }
 
 void null_replies_clear(struct null_replies *r)
 {
+	r->n = 0; /* the buffers stay, as spares for the next sets */
+}
+
+void null_replies_free(struct null_replies *r)
+{
 	uint32_t i;
 
-	for (i = 0; i < r->n; i++)
+	for (i = 0; i < r->cap; i++)
 		free(r->v[i].result);
-	r->n = 0;
+	free(r->v);
+	memset(r, 0, sizeof(*r));
 }
 
 /* ---- leaves ---- */
@@ -373,6 +403,8 @@ static int leaf_put(void *data, uint64_t index, const uint8_t *b, uint32_t len)
 		else
 			s->replies.v[keep++] = s->replies.v[i];
 	}
+	/* Every buffer of [keep, n) was freed or moved below keep. */
+	memset(s->replies.v + keep, 0, (s->replies.n - keep) * sizeof(*s->replies.v));
 	s->replies.n = keep;
 	while (!err && pos < len) {
 		uint32_t rlen = (uint32_t)get_le(b + pos + 12, 4);
@@ -438,10 +470,8 @@ void null_transfer_init(struct null_service *s)
 
 void null_service_free(struct null_service *s)
 {
-	null_replies_clear(&s->replies);
-	null_replies_clear(&s->pending);
-	free(s->replies.v);
-	free(s->pending.v);
+	null_replies_free(&s->replies);
+	null_replies_free(&s->pending);
 	while (s->nsnaps)
 		snap_drop(s, 0);
 }

@@ -6,8 +6,8 @@
  * One outstanding request. It goes to the primary of the view the client
  * believes in (large requests: to every replica; read-only requests: to
  * 2f+1 replicas, the designated replier first, skipping replicas that were
- * quiet on the last request — the 2f+1 matching replies §5.1.3 needs, and
- * n-2f-1 fewer replicas woken); when no result is accepted within the
+ * quiet on the last request or disagreed with its result — the 2f+1
+ * matching replies §5.1.3 needs, and n-2f-1 fewer replicas woken); when no result is accepted within the
  * retransmission timeout it goes to every replica asking all of them for the
  * full result, with exponential backoff (a read-only request is reissued
  * read-write instead).
@@ -59,7 +59,9 @@ struct bft_client_core {
 	uint32_t attempts;
 	uint64_t timeout_ms;
 	uint64_t quiet;           /* replicas that had not replied when the last
-				     request completed: not designated replier */
+				     request completed, or had replied with
+				     another result: not designated replier,
+				     asked last for a read-only request */
 	uint64_t asked;           /* replicas the outstanding request went to */
 	struct reply_slot slots[BFT_MAX_REPLICAS];
 	struct bft_msg in;
@@ -307,7 +309,8 @@ static bool check_quorum(struct bft_client_core *c)
 			learn_view(c);
 			c->quiet = 0;
 			for (j = 0; j < c->cfg.n; j++)
-				if (!c->slots[j].have)
+				if (!c->slots[j].have ||
+				    memcmp(c->slots[j].digest, s->digest, BFT_DIGEST_LEN))
 					c->quiet |= 1ull << j;
 			finish(c, BFT_OK, s->result, s->len);
 			return true;

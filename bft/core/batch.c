@@ -79,6 +79,7 @@ static bool send_one_batch(struct bft_replica *r, bool empty)
 	uint8_t *trailer;
 	int len;
 
+	commits_flush(r); /* they share the bundles with the pre-prepare */
 	memset(pp, 0, offsetof(struct bft_pre_prepare, entries));
 	pp->view = r->view;
 	pp->seq = r->next_seq + 1;

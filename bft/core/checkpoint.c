@@ -75,6 +75,7 @@ void checkpoint_taken(struct bft_replica *r, uint64_t seq, const uint8_t d[BFT_D
 		return;
 	memcpy(s->own, d, BFT_DIGEST_LEN);
 	s->own_valid = true;
+	checkpoint_reached(r);
 }
 
 void checkpoint_committed(struct bft_replica *r, uint64_t seq)

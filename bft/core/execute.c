@@ -95,8 +95,11 @@ static bool run_request(struct bft_replica *r, const struct log_entry *e, uint16
 		halt(r, "execute", err);
 		return false;
 	}
-	if (tentative)
+	if (tentative) {
 		save_prev_reply(c);
+		if (r->n_open_clients < BFT_MAX_BATCH) /* a batch has at most that */
+			r->open_clients[r->n_open_clients++] = (uint32_t)(c - r->clients);
+	}
 	if (!buf_store(&c->reply, &c->reply_cap, &c->reply_len, r->result, len)) {
 		halt(r, "reply cache", BFT_E_NOMEM);
 		return false;
@@ -166,6 +169,7 @@ static bool execute_entry(struct bft_replica *r, struct log_entry *e, bool tenta
 	}
 	if (BUG(r, BFT_BUG_LOCAL_TIME))
 		t = r->io->now_us(r->io->data);
+	r->n_open_clients = 0;
 	err = r->svc->batch_begin(r->svc->data, e->seq, t);
 	if (err) {
 		halt(r, "batch_begin", err);
@@ -188,7 +192,8 @@ static bool execute_entry(struct bft_replica *r, struct log_entry *e, bool tenta
 	return true;
 }
 
-/* Batch e committed after (or at) its execution: its replies become final. */
+/* Batch e committed after (or at) its execution: its replies become final.
+ * Only the open batch has tentative replies, and open_clients lists them. */
 static bool promote(struct bft_replica *r, struct log_entry *e)
 {
 	uint32_t i;
@@ -199,11 +204,15 @@ static bool promote(struct bft_replica *r, struct log_entry *e)
 			return false;
 	}
 	r->last_cexec = e->seq;
-	for (i = 0; i < r->cfg.n_clients; i++)
-		if (r->clients[i].reply_seq == e->seq && r->clients[i].reply_tentative) {
-			r->clients[i].reply_tentative = false;
-			request_executed(r, &r->clients[i]);
+	for (i = 0; i < r->n_open_clients; i++) {
+		struct client_rec *c = &r->clients[r->open_clients[i]];
+
+		if (c->reply_seq == e->seq && c->reply_tentative) {
+			c->reply_tentative = false;
+			request_executed(r, c);
 		}
+	}
+	r->n_open_clients = 0;
 	if (e->seq % r->cfg.checkpoint_interval == 0)
 		checkpoint_committed(r, e->seq);
 	return true;
@@ -221,13 +230,14 @@ void rollback_tentative(struct bft_replica *r)
 	err = r->svc->batch_abort(r->svc->data, seq);
 	if (err)
 		return halt(r, "batch_abort", err);
-	for (i = 0; i < r->cfg.n_clients; i++) {
-		struct client_rec *c = &r->clients[i];
+	for (i = 0; i < r->n_open_clients; i++) {
+		struct client_rec *c = &r->clients[r->open_clients[i]];
 
 		if (c->reply_seq != seq || !c->reply_tentative)
 			continue;
 		restore_prev_reply(c);
 	}
+	r->n_open_clients = 0;
 	if (e)
 		e->executed = false;
 	r->open_batch = 0;
@@ -300,7 +310,9 @@ void execute_read_only(struct bft_replica *r, uint32_t node, const struct bft_ms
 	if (r->halted || r->st.active)
 		return; /* no state to read from during a transfer */
 	if (r->last_exec > r->last_cexec) {
-		/* Tentative state may still roll back: answer once it commits. */
+		/* Tentative state may still roll back: answer once it commits,
+		 * which needs the COMMITs held back. */
+		commits_flush(r);
 		if (!c->ro_len)
 			r->n_deferred_ro++;
 		if (!buf_store(&c->ro, &c->ro_cap, &c->ro_len, m->raw, m->hdr.length)) {

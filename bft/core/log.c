@@ -53,7 +53,8 @@ void log_clear(struct bft_replica *r, struct log_entry *e)
 	uint8_t (*cd)[BFT_DIGEST_LEN] = e->commit_digest;
 	uint16_t i;
 
-	(void)r;
+	if (e->n_missing)
+		r->n_awaiting--;
 	free(e->pp);
 	if (e->bodies)
 		for (i = 0; i < e->n_entries; i++)
@@ -127,7 +128,7 @@ void log_update_state(struct bft_replica *r, struct log_entry *e)
 			e->sent_commit = true;
 			e->commit_have |= 1ull << r->cfg.id;
 			memcpy(e->commit_digest[r->cfg.id], e->digest, BFT_DIGEST_LEN);
-			send_prepare_msg(r, BFT_MSG_COMMIT, e);
+			commit_send(r, e);
 		}
 	}
 	if (e->prepared && !e->committed && committed(r, e)) {

@@ -208,6 +208,10 @@ void try_new_view(struct bft_replica *r)
 	}
 	vc_slot_store(&r->nv, r->out, (uint32_t)len, r->view);
 	keep_set(r, slots, who, count);
+	/* Recorded before it leaves: a restarted primary must never sign a
+	 * second, different NEW-VIEW for this view (persist.c). */
+	if (!persist_view(r, true))
+		goto out;
 	for (j = 0; j < r->cfg.n; j++)
 		if (j != r->cfg.id)
 			r->io->send(r->io->data, j, r->out, (size_t)len);
@@ -268,6 +272,7 @@ void retry_pending_new_view(struct bft_replica *r)
 			     (unsigned long long)nv.view, (unsigned long long)o[k].seq);
 			goto bad;
 		}
+	commits_flush(r); /* votes of the view being left leave while in it */
 	r->view = nv.view;
 	vc_slot_store(&r->nv, r->pending_nv.raw, r->pending_nv.len, nv.view);
 	vc_slot_free(&r->pending_nv);

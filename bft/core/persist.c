@@ -129,12 +129,74 @@ bool persist_stable(struct bft_replica *r, const struct ckpt_slot *s)
 }
 
 /* VIEW: one byte, 1 if the view was installed (NEW-VIEW accepted), 0 if
- * the replica only started changing to it. */
+ * the replica only started changing to it; when installed (and not view
+ * 0), the NEW-VIEW and the VIEW-CHANGEs it used, each as u32 length and
+ * bytes (the NEW-VIEW, then one per replica, length 0 for none): after a
+ * restart the replica can still show peers how the view began, and a
+ * restarted primary never signs a second NEW-VIEW for a view. */
 bool persist_view(struct bft_replica *r, bool installed)
 {
-	uint8_t b = installed;
+	size_t len = 1, off;
+	uint8_t *buf;
+	uint32_t j;
+	bool ok;
 
-	return write_rec(r, BFT_REC_VIEW, r->view, &b, 1);
+	installed = installed && r->nv.raw && r->nv.view == r->view;
+	if (installed) {
+		len += 4 + r->nv.len;
+		for (j = 0; j < r->cfg.n; j++)
+			len += 4 + (r->nv_set[j].raw ? r->nv_set[j].len : 0);
+	}
+	buf = malloc(len);
+	if (!buf) {
+		r->halted = true;
+		return false;
+	}
+	buf[0] = installed || (r->view == 0);
+	off = 1;
+	if (installed) {
+		bft_put_le32(buf + off, r->nv.len);
+		memcpy(buf + off + 4, r->nv.raw, r->nv.len);
+		off += 4 + r->nv.len;
+		for (j = 0; j < r->cfg.n; j++) {
+			uint32_t n = r->nv_set[j].raw ? r->nv_set[j].len : 0;
+
+			bft_put_le32(buf + off, n);
+			if (n)
+				memcpy(buf + off + 4, r->nv_set[j].raw, n);
+			off += 4 + n;
+		}
+	}
+	ok = write_rec(r, BFT_REC_VIEW, r->view, buf, len);
+	free(buf);
+	return ok;
+}
+
+/* The NEW-VIEW and its VIEW-CHANGEs from an installed VIEW record. */
+static int restore_new_view(struct bft_replica *r, uint64_t view, const uint8_t *p,
+			    size_t left)
+{
+	uint32_t n, j;
+
+	if (left < 4 || (n = bft_get_le32(p)) > left - 4 || n > BFT_MAX_MSG ||
+	    bft_msg_decode(p + 4, n, r->cfg.n, &r->aux) != BFT_OK ||
+	    r->aux.hdr.type != BFT_MSG_NEW_VIEW || r->aux.u.new_view.view != view)
+		return BFT_E_FIELD;
+	r->view_start = r->aux.u.new_view.start_seq;
+	if (!vc_slot_store(&r->nv, p + 4, n, view))
+		return BFT_E_NOMEM;
+	p += 4 + n;
+	left -= 4 + n;
+	for (j = 0; j < r->cfg.n; j++) {
+		if (left < 4 || (n = bft_get_le32(p)) > left - 4 || n > BFT_MAX_MSG)
+			return BFT_E_FIELD;
+		vc_slot_free(&r->nv_set[j]);
+		if (n && !vc_slot_store(&r->nv_set[j], p + 4, n, view))
+			return BFT_E_NOMEM;
+		p += 4 + n;
+		left -= 4 + n;
+	}
+	return left ? BFT_E_FIELD : BFT_OK;
 }
 
 /* ---- restart ---- */
@@ -328,7 +390,9 @@ static int apply_rec(struct bft_replica *r, uint8_t kind, uint64_t seq, const ui
 		}
 		break;
 	case BFT_REC_VIEW:
-		err = len != 1 || buf[0] > 1 ? BFT_E_FIELD : BFT_OK;
+		err = len < 1 || buf[0] > 1 ? BFT_E_FIELD : BFT_OK;
+		if (!err && seq >= r->view && len > 1)
+			err = restore_new_view(r, seq, buf + 1, len - 1);
 		if (!err && seq > r->view) {
 			r->view = seq;
 			r->view_active = buf[0];

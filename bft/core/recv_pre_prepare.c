@@ -136,13 +136,18 @@ bool log_accept_pp(struct bft_replica *r, struct log_entry *e, const struct bft_
 	free(e->pp);
 	e->bodies = NULL;
 	e->body_len = NULL;
+	if (e->n_missing)
+		r->n_awaiting--;
 	e->n_missing = 0;
 	e->need_mask = 0;
 	e->pp = malloc(m->hdr.length);
 	if (!e->pp || !attach_bodies(r, e, pp)) {
+		e->n_missing = 0; /* not counted in n_awaiting yet */
 		log_clear(r, e);
 		return false;
 	}
+	if (e->n_missing)
+		r->n_awaiting++;
 	memcpy(e->pp, m->raw, m->hdr.length);
 	e->pp_len = m->hdr.length;
 	e->view = pp->view;
@@ -226,14 +231,15 @@ void recv_pre_prepare(struct bft_replica *r)
 }
 
 /* An authenticated request arrived from its client: complete any accepted
- * pre-prepare that was waiting for its body. */
+ * pre-prepare that was waiting for its body. In the normal case none
+ * waits (n_awaiting is 0) and nothing is scanned. */
 void body_arrived(struct bft_replica *r, uint32_t client, const uint8_t *raw,
 		  uint32_t len, uint64_t ts, const uint8_t digest[BFT_DIGEST_LEN])
 {
 	uint32_t k;
 	uint16_t i;
 
-	for (k = 0; k < r->log_slots; k++) {
+	for (k = 0; k < r->log_slots && r->n_awaiting; k++) {
 		struct log_entry *e = &r->log[k];
 		const struct bft_pre_prepare *pp = &r->aux.u.pre_prepare;
 
@@ -252,7 +258,8 @@ void body_arrived(struct bft_replica *r, uint32_t client, const uint8_t *raw,
 				continue;
 			memcpy(e->bodies[i], raw, len);
 			e->body_len[i] = len;
-			e->n_missing--;
+			if (--e->n_missing == 0)
+				r->n_awaiting--;
 		}
 		/* Prepare only in the view the entry belongs to, and not while
 		 * changing views (PBFT §4.4): an entry of a view we left gets

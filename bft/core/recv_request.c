@@ -31,6 +31,8 @@ void recv_request(struct bft_replica *r)
 	if (q->timestamp == c->last_ts && !BUG(r, BFT_BUG_REEXECUTE)) {
 		send_cached_reply(r, node, q->replier == BFT_REPLIER_ALL ||
 				  q->replier == r->cfg.id);
+		if (c->reply_tentative)
+			commits_flush(r); /* the client waits for a final reply */
 		if (c->reply_tentative && !is_primary(r))
 			request_waiting(r, c, q->timestamp); /* until it commits */
 		return;
@@ -45,12 +47,15 @@ void recv_request(struct bft_replica *r)
 	}
 	/* A backup keeps the newest request (it may become primary), passes
 	 * it to the primary, and times it (§4.4: a primary that does not
-	 * order it is replaced). */
+	 * order it is replaced). A large request's first transmission went
+	 * to every replica, the primary included: only a retransmission
+	 * (replier ALL) is passed on. */
 	if (q->timestamp > c->pending_ts &&
 	    buf_store(&c->pending, &c->pending_cap, &c->pending_len, r->in.raw,
 		      r->in.hdr.length))
 		c->pending_ts = q->timestamp;
-	if (r->view_active)
+	if (r->view_active && (q->op_len <= r->cfg.big_request ||
+			       q->replier == BFT_REPLIER_ALL))
 		r->io->send(r->io->data, primary_of(r, r->view), r->in.raw, r->in.hdr.length);
 	request_waiting(r, c, q->timestamp);
 }

@@ -91,6 +91,8 @@ void recv_status(struct bft_replica *r)
 		return;
 	if (s->stable < r->h && r->last_exec == r->next_seq)
 		primary_pad(r);
+	if (s->stable < r->h && !is_primary(r))
+		checkpoint_wanted(r);
 	if (s->last_exec >= r->h + r->cfg.log_window)
 		return; /* ahead of us (or lying): nothing to resend */
 	first = (s->last_exec > r->h_keep ? s->last_exec : r->h_keep) + 1;

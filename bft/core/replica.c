@@ -32,6 +32,7 @@ void bft_replica_config_default(struct bft_replica_config *cfg, uint32_t f,
 	cfg->view_change_ms = 1000;
 	cfg->tentative = true;
 	cfg->digest_replies = true;
+	cfg->commit_delay_ms = 1;
 	cfg->log_level = BFT_LOG_INFO;
 }
 
@@ -267,13 +268,10 @@ int bft_replica_start(struct bft_replica *r)
 	     r->cfg.checkpoint_interval, r->cfg.log_window);
 	if (r->last_cexec && r->last_cexec % r->cfg.checkpoint_interval == 0)
 		checkpoint_committed(r, r->last_cexec);
-	if (r->restored && !r->view_active) {
+	/* A restarted primary of an installed view stays silent in it
+	 * (persist.c); the backups' timers replace it when work waits. */
+	if (r->restored && !r->view_active)
 		resume_view_change(r);
-	} else if (r->restored && is_primary(r)) {
-		/* A primary that may have forgotten what it assigned must not
-		 * assign again in this view (persist.c): hand over now. */
-		start_view_change(r, r->view + 1);
-	}
 	return BFT_OK;
 }
 
@@ -318,12 +316,16 @@ void bft_replica_on_timer(struct bft_replica *r, enum bft_timer which)
 		return;
 	switch (which) {
 	case BFT_TIMER_STATUS:
+		commits_flush(r);
 		send_status(r);
 		st_tick(r);
 		r->io->set_timer(r->io->data, BFT_TIMER_STATUS, r->cfg.status_ms);
 		break;
 	case BFT_TIMER_VIEW_CHANGE:
 		view_change_timer(r);
+		break;
+	case BFT_TIMER_COMMIT:
+		commits_flush(r);
 		break;
 	default:
 		break;

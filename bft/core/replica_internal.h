@@ -34,6 +34,13 @@ struct vc_slot {
 	uint8_t digest[BFT_DIGEST_LEN];
 };
 
+/* A COMMIT decided but not sent yet (lazy_commit.c). */
+#define LAZY_COMMITS_MAX 16
+struct lazy_commit {
+	uint64_t view, seq;
+	uint8_t digest[BFT_DIGEST_LEN];
+};
+
 /* A request body the replica holds (big requests travel outside batches). */
 struct held_request {
 	uint8_t *raw;        /* whole REQUEST message, owned; NULL if none */
@@ -190,6 +197,8 @@ struct bft_replica {
 	uint64_t last_time_us;   /* agreed time of the last executed batch */
 	uint64_t open_batch;     /* seq of the tentative batch left open, or 0 */
 	uint64_t open_prev_time; /* last_time_us before it */
+	uint32_t open_clients[BFT_MAX_BATCH]; /* client indices it executed */
+	uint32_t n_open_clients;
 
 	/* view changes (§4.4) */
 	bool view_active;        /* false while changing to `view` */
@@ -213,6 +222,8 @@ struct bft_replica {
 
 	struct log_entry *log;   /* [L+K], slot seq % (L+K) */
 	uint32_t log_slots;      /* L + K */
+	uint32_t n_awaiting;     /* entries with n_missing > 0 (body_arrived
+				    scans the log only when some wait) */
 	struct ckpt_slot *ckpt;  /* [L/K + 1], slot (seq / K) % (L/K+1) */
 	uint32_t n_ckpt;
 	struct ckpt_slot *far;   /* [L/K + 1] CHECKPOINTs beyond h + L */
@@ -228,6 +239,8 @@ struct bft_replica {
 	bool executing;          /* try_execute is on the stack */
 	bool halted;             /* the service failed: act as crashed */
 	uint32_t n_deferred_ro;  /* clients with a deferred read-only request */
+	struct lazy_commit lazy[LAZY_COMMITS_MAX]; /* COMMITs held back */
+	uint32_t n_lazy;
 
 	/* restart (persist.c) */
 	bool started;            /* bft_replica_start ran: no more restores */
@@ -257,6 +270,17 @@ bool verify_auth(struct bft_replica *r, const struct bft_msg *m);
 bool verify_mac(struct bft_replica *r, const struct bft_msg *m);
 bool verify_sig(struct bft_replica *r, const struct bft_msg *m);
 void send_prepare_msg(struct bft_replica *r, uint8_t type, struct log_entry *e);
+/* Multicast a PREPARE or COMMIT with these fields (no flush). */
+void multicast_vote(struct bft_replica *r, uint8_t type, uint64_t view, uint64_t seq,
+		    const uint8_t digest[BFT_DIGEST_LEN]);
+
+/* ---- lazy_commit.c ---- */
+/* Our COMMIT for e (prepared): at once, or held back to leave with the next
+ * PREPARE or PRE-PREPARE (at most cfg.commit_delay_ms). */
+void commit_send(struct bft_replica *r, const struct log_entry *e);
+/* Send every COMMIT held back. Call before multicasting a PREPARE or
+ * PRE-PREPARE (they then share a bundle), and whenever someone waits. */
+void commits_flush(struct bft_replica *r);
 
 /* ---- log.c ---- */
 bool in_window(const struct bft_replica *r, uint64_t seq);
@@ -339,6 +363,10 @@ void recv_fetch(struct bft_replica *r);
 /* ---- view_change.c ---- */
 void request_waiting(struct bft_replica *r, struct client_rec *c, uint64_t ts);
 void request_executed(struct bft_replica *r, struct client_rec *c);
+/* The view-change timer's pseudo-request "a checkpoint for a lagging peer". */
+#define BFT_CKPT_WANTED UINT32_MAX
+void checkpoint_wanted(struct bft_replica *r);
+void checkpoint_reached(struct bft_replica *r);
 void start_view_change(struct bft_replica *r, uint64_t view);
 /* Restarted while changing to r->view: say so again (persist.c). */
 void resume_view_change(struct bft_replica *r);

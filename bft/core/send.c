@@ -44,17 +44,25 @@ bool verify_sig(struct bft_replica *r, const struct bft_msg *m)
 				  m->trailer) == BFT_OK;
 }
 
-/* Multicast our PREPARE or COMMIT for entry e (also used to retransmit). */
-void send_prepare_msg(struct bft_replica *r, uint8_t type, struct log_entry *e)
+void multicast_vote(struct bft_replica *r, uint8_t type, uint64_t view, uint64_t seq,
+		    const uint8_t digest[BFT_DIGEST_LEN])
 {
-	struct bft_prepare p = { .view = e->view, .seq = e->seq };
+	struct bft_prepare p = { .view = view, .seq = seq };
 	uint8_t *trailer;
 	int len;
 
-	memcpy(p.digest, e->digest, BFT_DIGEST_LEN);
+	memcpy(p.digest, digest, BFT_DIGEST_LEN);
 	len = bft_encode_prepare(r->out, BFT_MAX_MSG, r->cfg.n, type, r->cfg.id, &p,
 				 &trailer);
 	send_to_replicas(r, r->out, len, trailer);
+}
+
+/* Multicast our PREPARE or COMMIT for entry e, after the COMMITs held back
+ * (lazy_commit.c), so they travel in the same bundles. */
+void send_prepare_msg(struct bft_replica *r, uint8_t type, struct log_entry *e)
+{
+	commits_flush(r);
+	multicast_vote(r, type, e->view, e->seq, e->digest);
 }
 
 /* Our PREPARE or COMMIT for e to one replica (retransmission). */

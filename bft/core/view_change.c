@@ -66,6 +66,25 @@ static void arm_timer(struct bft_replica *r, uint32_t node, uint64_t ts)
 	r->io->set_timer(r->io->data, BFT_TIMER_VIEW_CHANGE, r->vc_timeout_ms);
 }
 
+/* A peer is behind our stable checkpoint, whose snapshot nobody may hold
+ * (after a crash of all replicas): it needs the next checkpoint, which an
+ * idle primary pads to (batch.c). A backup times that like a request, so a
+ * primary that cannot pad (restarted, muted) is replaced. */
+void checkpoint_wanted(struct bft_replica *r)
+{
+	if (r->view_active && !r->timed_client && !is_primary(r) &&
+	    r->last_exec % r->cfg.checkpoint_interval)
+		arm_timer(r, BFT_CKPT_WANTED, 0);
+}
+
+void checkpoint_reached(struct bft_replica *r)
+{
+	if (r->timed_client != BFT_CKPT_WANTED)
+		return;
+	r->timed_client = 0;
+	r->io->set_timer(r->io->data, BFT_TIMER_VIEW_CHANGE, 0);
+}
+
 /* A backup got a request it has not executed: time it unless the timer is
  * already timing another one. */
 void request_waiting(struct bft_replica *r, struct client_rec *c, uint64_t ts)
@@ -175,6 +194,7 @@ void start_view_change(struct bft_replica *r, uint64_t view)
 		return;
 	rlog(r, BFT_LOG_INFO, "changing to view %llu (timeout %llu ms)",
 	     (unsigned long long)view, (unsigned long long)r->vc_timeout_ms);
+	commits_flush(r); /* votes of the view being left leave while in it */
 	r->view = view;
 	r->view_active = false;
 	if (!persist_view(r, false))
@@ -228,7 +248,11 @@ void view_change_timer(struct bft_replica *r)
 		r->io->set_timer(r->io->data, BFT_TIMER_VIEW_CHANGE, r->vc_timeout_ms);
 		return;
 	}
-	if (r->view_active)
+	if (r->view_active && r->timed_client == BFT_CKPT_WANTED)
+		rlog(r, BFT_LOG_WARN, "no checkpoint for a replica behind the stable one "
+		     "(executed %llu, stable %llu)", (unsigned long long)r->last_exec,
+		     (unsigned long long)r->h);
+	else if (r->view_active)
 		rlog(r, BFT_LOG_WARN, "request %llu of client %u timed out (executed %llu, "
 		     "committed %llu, stable %llu)", (unsigned long long)r->timed_ts,
 		     r->timed_client, (unsigned long long)r->last_exec,

@@ -236,13 +236,25 @@ int bft_keyring_mac_verify(struct bft_keyring *kr, uint32_t from, const void *ms
 	return bft_mac_verify(&p->in, msg, len, tag);
 }
 
+/* What an authenticator's MACs cover: the message, or for a long one its
+ * digest (computed into d). */
+static const void *auth_input(const void *msg, size_t *len, uint8_t d[BFT_DIGEST_LEN])
+{
+	if (*len <= BFT_AUTH_DIGEST_MIN)
+		return msg;
+	bft_sha256(msg, *len, d);
+	*len = BFT_DIGEST_LEN;
+	return d;
+}
+
 int bft_keyring_auth(struct bft_keyring *kr, const void *msg, size_t len,
 		     uint8_t *tags)
 {
-	uint8_t full[BFT_DIGEST_LEN];
+	uint8_t full[BFT_DIGEST_LEN], d[BFT_DIGEST_LEN];
 
 	if (kr == NULL || tags == NULL || (msg == NULL && len != 0))
 		return BFT_E_INVAL;
+	msg = auth_input(msg, &len, d);
 	for (uint32_t j = 0; j < kr->n_replicas; j++) {
 		uint8_t *t = tags + (size_t)j * BFT_MAC_LEN;
 
@@ -261,6 +273,7 @@ int bft_keyring_auth(struct bft_keyring *kr, const void *msg, size_t len,
 int bft_keyring_auth_verify(struct bft_keyring *kr, uint32_t from, const void *msg,
 			    size_t len, const uint8_t *tags)
 {
+	uint8_t d[BFT_DIGEST_LEN];
 	struct kr_peer *p;
 
 	if (kr == NULL || tags == NULL || (msg == NULL && len != 0))
@@ -270,6 +283,7 @@ int bft_keyring_auth_verify(struct bft_keyring *kr, uint32_t from, const void *m
 	p = keyed_peer(kr, from);
 	if (p == NULL)
 		return BFT_E_PEER;
+	msg = auth_input(msg, &len, d);
 	return bft_mac_verify(&p->in, msg, len,
 			      tags + (size_t)kr->self * BFT_MAC_LEN);
 }

@@ -66,7 +66,8 @@
  *     its service's snapshot of that checkpoint, and a root it serves hashes
  *     to the digest it signed; after a transfer the model of the service
  *     (last batch, time, client timestamps, cached replies) is the state's;
- *   - only timers STATUS and VIEW_CHANGE are armed, and the replica never
+ *   - only timers STATUS, VIEW_CHANGE and (with COMMITs held back, replicas
+ *     1 and 3) COMMIT are armed, and the replica never
  *     halts while the service works; when the script makes one kind of
  *     service call fail, the replica makes no service call after the
  *     failing one and sends nothing in any later event (it acts crashed).
@@ -334,8 +335,8 @@ struct run {
 	/* clocks: timers run on mono, the replica reads wall = mono + offset */
 	uint64_t mono_us;
 	int64_t wall_off;
-	bool armed[2];
-	uint64_t deadline[2];
+	bool armed[BFT_TIMER_COUNT];
+	uint64_t deadline[BFT_TIMER_COUNT];
 
 	/* the service model */
 	bool open;
@@ -897,7 +898,8 @@ static void process_timers(void)
 	for (size_t k = 0; k < m->n_timers; k++) {
 		enum bft_timer w = m->timers[k].which;
 
-		CHECK(w == BFT_TIMER_STATUS || w == BFT_TIMER_VIEW_CHANGE,
+		CHECK(w == BFT_TIMER_STATUS || w == BFT_TIMER_VIEW_CHANGE ||
+		      (w == BFT_TIMER_COMMIT && g.cfg.commit_delay_ms),
 		      "replica armed timer %d", (int)w);
 		if (verbose)
 			fprintf(stderr, "fuzz_replica: set_timer(%d, %llu ms)\n", (int)w,
@@ -1464,12 +1466,12 @@ static void set_mono(uint64_t t)
  * the interval fires late, once (as in a busy event loop). */
 static void advance_to(uint64_t t)
 {
-	bool fired[2] = { false, false };
+	bool fired[BFT_TIMER_COUNT] = { false };
 
 	for (;;) {
 		int w = -1;
 
-		for (int k = 0; k < 2; k++)
+		for (int k = 0; k < BFT_TIMER_COUNT; k++)
 			if (g.armed[k] && !fired[k] && g.deadline[k] <= t &&
 			    (w < 0 || g.deadline[k] < g.deadline[w]))
 				w = k;
@@ -2070,7 +2072,9 @@ static void act_timer(void)
 	uint8_t b = u8();
 	enum bft_timer w = (b & 1) ? BFT_TIMER_VIEW_CHANGE : BFT_TIMER_STATUS;
 
-	/* Only this timer: the other one, if due too, fires late. */
+	if (!(b & 1) && (b & 2) && g.armed[BFT_TIMER_COMMIT])
+		w = BFT_TIMER_COMMIT;
+	/* Only this timer: the others, if due too, fire late. */
 	if (!g.armed[w])
 		return;
 	if (g.deadline[w] > g.mono_us)
@@ -2477,7 +2481,7 @@ static void (*const actions[A_COUNT])(void) = {
 	act_other, act_vote_all, act_transfer,
 };
 
-/* Byte 0: replica id (bits 0-1), tentative execution off (bit 2), digest
+/* Byte 0: replica id (bits 0-1; odd ids hold COMMITs back), tentative execution off (bit 2), digest
  * replies off (bit 3), max_inflight 1 (bit 4), max_batch 1 (bit 5), L = K
  * (bit 6), an extension byte follows (bit 7). Extension: bits 0-2 a service
  * call kind that fails (0: none, 1-6: enum mock_call_kind, 7: none) from
@@ -2505,6 +2509,7 @@ static void setup(uint8_t c)
 	mock_replica_config(&g.cfg, g.self);
 	g.cfg.tentative = !(c & 4);
 	g.cfg.digest_replies = !(c & 8);
+	g.cfg.commit_delay_ms = (c & 1) ? 1 : 0; /* replicas 1, 3: COMMITs held back */
 	g.cfg.max_inflight = (c & 16) ? 1 : 2;
 	g.cfg.max_batch = (c & 32) ? 1 : BFT_MAX_BATCH;
 	g.cfg.checkpoint_interval = k;

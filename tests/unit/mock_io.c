@@ -712,6 +712,9 @@ void mock_replica_config(struct bft_replica_config *cfg, uint32_t id)
 	cfg->log_window = 8;
 	cfg->big_request = 64;
 	cfg->log_level = BFT_LOG_DEBUG;
+	/* COMMITs leave as soon as decided, so a test sees each vote where it
+	 * was made; test_lazy_commit.c covers holding them back. */
+	cfg->commit_delay_ms = 0;
 }
 
 void mock_node_open(struct mock_node *nd, struct mock_keys *k,

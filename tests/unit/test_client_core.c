@@ -234,6 +234,34 @@ START_TEST(quiet_replica_not_designated)
 }
 END_TEST
 
+/* A replica whose reply disagreed with the accepted result (faulty) is
+ * treated like a silent one: not designated replier, and left out of the
+ * next read-only request's 2f+1, which it would otherwise make fall back
+ * to read-write every time. */
+START_TEST(disagreeing_replica_left_out_of_next_read)
+{
+	uint64_t ts = FIRST_TS + 1;
+	uint32_t bad = replier_of(ts + 1), j, n = 0;
+
+	submit("a", false);
+	full_reply(bad, BFT_REP_TENTATIVE, 0, ts, "wrong");
+	for (j = 0; j < MOCK_N; j++) /* the 2f+1 others: accepted at the last */
+		if (j != bad)
+			full_reply(j, BFT_REP_TENTATIVE, 0, ts, "r");
+	assert_done("r");
+	mock_io_clear(&io);
+	submit("get", true);
+	ck_assert_uint_eq(io.n_sent, 2 * MOCK_F + 1);
+	for (size_t i = 0; i < io.n_sent; i++) {
+		ck_assert_uint_ne(io.sent[i].to, bad);
+		mock_sent_decode(&io, i, &fx.msg);
+		ck_assert_uint_ne(fx.msg.u.request.replier, bad);
+		n++;
+	}
+	ck_assert_uint_eq(n, 2 * MOCK_F + 1);
+}
+END_TEST
+
 START_TEST(busy_and_too_long)
 {
 	static uint8_t big[BFT_MAX_OP + 1];
@@ -548,6 +576,7 @@ int main(void)
 		submit_sends_request_to_primary_only,
 		submit_big_goes_to_all_read_only_to_a_quorum,
 		read_only_quorum_disagreement_reissues_read_write, quiet_replica_not_designated,
+		disagreeing_replica_left_out_of_next_read,
 		busy_and_too_long,
 		f_plus_1_final_replies_complete,
 		mismatched_final_replies_do_not_complete,

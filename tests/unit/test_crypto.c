@@ -655,6 +655,38 @@ START_TEST(keyring_mac_roundtrip)
 }
 END_TEST
 
+/* Authenticators over messages longer than BFT_AUTH_DIGEST_MIN cover the
+ * message through its digest: they still verify at every replica, and a
+ * change anywhere in the message (first, middle, last byte) or a different
+ * length fails. Lengths straddle the threshold. */
+START_TEST(keyring_auth_long_messages)
+{
+	static uint8_t m[5000];
+	const size_t lens[] = { BFT_AUTH_DIGEST_MIN, BFT_AUTH_DIGEST_MIN + 1, sizeof(m) };
+	uint8_t tags[NR * BFT_MAC_LEN];
+
+	for (size_t i = 0; i < sizeof(m); i++)
+		m[i] = (uint8_t)(i * 7 + 3);
+	for (size_t k = 0; k < sizeof(lens) / sizeof(lens[0]); k++) {
+		size_t len = lens[k];
+		const size_t at[] = { 0, len / 2, len - 1 };
+
+		ck_assert_int_eq(bft_keyring_auth(kr[NR], m, len, tags), BFT_OK);
+		for (uint32_t r = 0; r < NR; r++) {
+			ck_assert_int_eq(bft_keyring_auth_verify(kr[r], NR, m, len, tags), BFT_OK);
+			ck_assert_int_eq(bft_keyring_auth_verify(kr[r], NR, m, len - 1, tags),
+					 BFT_E_AUTH);
+			for (size_t a = 0; a < 3; a++) {
+				m[at[a]] ^= 0x10;
+				ck_assert_int_eq(bft_keyring_auth_verify(kr[r], NR, m, len, tags),
+						 BFT_E_AUTH);
+				m[at[a]] ^= 0x10;
+			}
+		}
+	}
+}
+END_TEST
+
 START_TEST(keyring_auth_roundtrip)
 {
 	uint8_t tags[NR * BFT_MAC_LEN], one[BFT_MAC_LEN], zero[BFT_MAC_LEN] = { 0 };
@@ -926,6 +958,7 @@ static Suite *crypto_suite(void)
 	tcase_set_timeout(ring, 30);
 	tcase_add_test(ring, keyring_mac_roundtrip);
 	tcase_add_test(ring, keyring_auth_roundtrip);
+	tcase_add_test(ring, keyring_auth_long_messages);
 	tcase_add_test(ring, keyring_signatures);
 	tcase_add_test(ring, keyring_rekey);
 	tcase_add_test(ring, keyring_new_rejects);

@@ -112,6 +112,31 @@ START_TEST(backup_forwards_request_sends_no_pre_prepare)
 }
 END_TEST
 
+/* A large request's first transmission reaches every replica (the client
+ * multicasts it): a backup times it but does not pass it on; a
+ * retransmission (replier ALL) it does pass on. */
+START_TEST(backup_passes_on_large_request_only_when_retransmitted)
+{
+	char op[128];
+	uint64_t ms = 0;
+	size_t len;
+
+	memset(op, 'x', sizeof(op) - 1);
+	op[sizeof(op) - 1] = 0; /* 127 bytes > big_request (64) */
+	fixture_open_replica(1, true);
+	len = fixture_request(fx.buf, MOCK_C0, 1, 1, 0, op);
+	mock_deliver(&fx.nd, fx.buf, len);
+	ck_assert_uint_eq(fx.nd.io.n_sent, 0);
+	ck_assert(mock_last_timer(&fx.nd.io, BFT_TIMER_VIEW_CHANGE, &ms)); /* timed */
+	ck_assert_uint_eq(ms, fx.nd.cfg.view_change_ms);
+	len = fixture_request(fx.buf, MOCK_C0, 2, BFT_REPLIER_ALL, 0, op);
+	mock_deliver(&fx.nd, fx.buf, len);
+	ck_assert_uint_eq(fx.nd.io.n_sent, 1);
+	ck_assert_uint_eq(fx.nd.io.sent[0].to, 0);
+	ck_assert_mem_eq(fx.nd.io.sent[0].buf, fx.buf, len);
+}
+END_TEST
+
 START_TEST(bad_authenticator_dropped)
 {
 	uint8_t bad[512];
@@ -435,6 +460,7 @@ int main(void)
 		primary_batches_request_into_pre_prepare,
 		primary_batches_several_clients_within_inflight,
 		backup_forwards_request_sends_no_pre_prepare,
+		backup_passes_on_large_request_only_when_retransmitted,
 		bad_authenticator_dropped, unknown_client_dropped,
 		timestamp_zero_dropped, duplicate_gets_cached_reply,
 		duplicate_while_tentative_is_marked_tentative,

@@ -36,7 +36,8 @@ enum bft_timer {
 	BFT_TIMER_STATUS = 0,      /* replica: periodic STATUS / retransmission */
 	BFT_TIMER_VIEW_CHANGE = 1, /* replica: a request has waited too long */
 	BFT_TIMER_CLIENT = 2,      /* client: retransmit the outstanding request */
-	BFT_TIMER_COUNT = 3,
+	BFT_TIMER_COMMIT = 3,      /* replica: send the COMMITs held back */
+	BFT_TIMER_COUNT = 4,
 };
 
 /* Events the cores report for metrics, tracing and the simulation's

@@ -37,6 +37,9 @@ struct bft_replica_config {
 	uint64_t max_skew_us;        /* primary's time may run this far ahead */
 	bool tentative;              /* tentative execution (§5.1.2) */
 	bool digest_replies;         /* one full reply, others digests (§5.1.1) */
+	uint64_t commit_delay_ms;    /* hold a COMMIT back this long at most,
+					to send it with the next PREPARE or
+					PRE-PREPARE (0: at once; default 1) */
 	enum bft_log_level log_level;/* lines above this level are not built */
 	uint32_t test_bugs;          /* BFT_BUG_* (honoured in test-hook builds only) */
 };
@@ -50,7 +53,8 @@ struct bft_replica_config {
 #define BFT_BUG_FORGET_LOG 0x10u   /* persists no PREPARED records, never mutes */
 
 /* Fill cfg with the defaults (K=128, L=256, batch 64, inflight 2, big 4096,
- * STATUS 100 ms, skew 60 s, tentative and digest replies on) for n, f, id. */
+ * STATUS 100 ms, skew 60 s, tentative and digest replies on, COMMITs held
+ * back 1 ms) for n, f, id. */
 void bft_replica_config_default(struct bft_replica_config *cfg, uint32_t f,
 				uint32_t id, uint32_t n_clients);
 
