@@ -89,9 +89,15 @@ void recv_status(struct bft_replica *r)
 		send_view_state(r, from, changing);
 	if (s->view != r->view || changing || !r->view_active)
 		return;
-	if (s->stable < r->h && r->last_exec == r->next_seq)
+	/* A peer that has not even executed up to our stable checkpoint needs
+	 * its state, and maybe a checkpoint someone can still serve. */
+	if (s->last_exec < r->h)
+		r->lagging |= 1ull << from;
+	else if ((r->lagging &= ~(1ull << from)) == 0)
+		checkpoint_reached(r); /* it caught up: nothing to wait for */
+	if (s->last_exec < r->h && r->last_exec == r->next_seq)
 		primary_pad(r);
-	if (s->stable < r->h && !is_primary(r))
+	if (s->last_exec < r->h && !is_primary(r))
 		checkpoint_wanted(r);
 	if (s->last_exec >= r->h + r->cfg.log_window)
 		return; /* ahead of us (or lying): nothing to resend */

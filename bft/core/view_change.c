@@ -79,6 +79,7 @@ void checkpoint_wanted(struct bft_replica *r)
 
 void checkpoint_reached(struct bft_replica *r)
 {
+	r->lagging = 0;
 	if (r->timed_client != BFT_CKPT_WANTED)
 		return;
 	r->timed_client = 0;
