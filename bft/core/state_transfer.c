@@ -467,9 +467,19 @@ static void install(struct bft_replica *r, uint64_t seq, uint64_t time_us)
 	for (i = 0; i < r->log_slots; i++)
 		if (r->log[i].seq > seq)
 			r->log[i].executed = false;
-	for (i = 0; i < r->n_ckpt; i++)
-		if (r->ckpt[i].seq < seq)
-			r->ckpt[i].seq = 0;
+	for (i = 0; i < r->n_ckpt; i++) {
+		struct ckpt_slot *c = &r->ckpt[i];
+
+		if (c->seq < seq) {
+			c->seq = 0;
+		} else if (c->seq > seq && c->own_valid) {
+			/* Our digest there came from the state we replaced: take
+			 * it again when the batches run again on the new state,
+			 * and sign that one. */
+			c->own_valid = c->own_sent = false;
+			c->have &= ~(1ull << r->cfg.id);
+		}
+	}
 	for (i = 0; i < r->n_ckpt; i++)
 		if (r->far[i].seq <= seq)
 			r->far[i].seq = 0;
