@@ -81,6 +81,8 @@ static int svc_checkpoint(void *data, uint64_t seq, uint8_t digest[BFT_DIGEST_LE
 {
 	int rc = bfs_fs_checkpoint(data, digest);
 	if (rc == BFS_OK)
+		rc = bfs_fs_sync(data); /* async mode's sync point */
+	if (rc == BFS_OK)
 		rc = bfs_fs_snapshot_keep(data, seq);
 	return exec_rc(rc);
 }

@@ -389,9 +389,15 @@ int bfs_fs_checkpoint(struct bfs_fs *fs, uint8_t digest[BFS_FS_DIGEST_LEN])
 		return bfs_storage_error(fs, "checkpoint commit", rc);
 	}
 	fs->tree_stale = false;
-	/* Without a sync per batch, checkpoints are the sync points. */
+	return BFS_OK;
+}
+
+int bfs_fs_sync(struct bfs_fs *fs)
+{
+	int rc;
+
 	if (fs->durability != BFS_DURABLE_SYNC && (rc = mdb_env_sync(fs->env, 1)) != 0)
-		return bfs_storage_error(fs, "checkpoint sync", rc);
+		return bfs_storage_error(fs, "sync", rc);
 	return BFS_OK;
 }
 

@@ -184,6 +184,11 @@ void bfs_fs_transfer_abort(struct bfs_fs *fs);
  * far pinned snapshots make the file grow. */
 int bfs_fs_db_bytes(struct bfs_fs *fs, uint64_t *bytes);
 
+/* Make every committed batch durable (a no-op in sync mode, where each
+ * already is). The replica calls it at each checkpoint: async mode's sync
+ * point (bfsd/fs_service.c). */
+int bfs_fs_sync(struct bfs_fs *fs);
+
 /* Sequence number of the last committed batch (0 for a fresh file system). */
 uint64_t bfs_fs_last_seq(const struct bfs_fs *fs);
 
