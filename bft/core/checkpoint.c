@@ -153,19 +153,22 @@ static void make_stable(struct bft_replica *r, struct ckpt_slot *s)
 /* 2f+1 replicas certify checkpoint src->seq (digest d), which this replica
  * executed past without a digest of its own: a restart lost it (persist.c).
  * Trust the certificate and make it stable, so the window moves on. */
+void window_jump(struct bft_replica *r, uint64_t seq)
+{
+	log_truncate(r, seq);
+	for (uint32_t i = 0; i < r->n_ckpt; i++)
+		if (r->ckpt[i].seq < seq)
+			r->ckpt[i].seq = 0;
+	r->h = r->h_keep = seq;
+}
+
 void stable_without_own(struct bft_replica *r, struct ckpt_slot *src, const uint8_t *d)
 {
 	uint64_t seq = src->seq;
 	struct ckpt_slot *s;
-	uint32_t i;
 
-	if (seq > r->h + r->cfg.log_window) {
-		log_truncate(r, seq);
-		for (i = 0; i < r->n_ckpt; i++)
-			if (r->ckpt[i].seq < seq)
-				r->ckpt[i].seq = 0;
-		r->h = r->h_keep = seq;
-	}
+	if (seq > r->h + r->cfg.log_window)
+		window_jump(r, seq);
 	s = ckpt_get(r, seq, true);
 	if (!s)
 		return;

@@ -215,10 +215,7 @@ static int restore_stable(struct bft_replica *r, uint64_t seq, const uint8_t *bu
 	if (have >> r->cfg.n ||
 	    len != off + (size_t)__builtin_popcountll(have) * BFT_SIG_LEN)
 		return BFT_E_FIELD;
-	log_truncate(r, seq);
-	for (j = 0; j < r->n_ckpt; j++)
-		r->ckpt[j].seq = 0;
-	r->h = r->h_keep = seq;
+	window_jump(r, seq);
 	memcpy(r->h_digest, buf, BFT_DIGEST_LEN);
 	s = ckpt_get(r, seq, true);
 	for (j = 0; j < r->cfg.n; j++) {

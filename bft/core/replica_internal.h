@@ -325,6 +325,10 @@ void checkpoint_check_stable(struct bft_replica *r, struct ckpt_slot *s);
 void checkpoint_far(struct bft_replica *r, uint32_t from, const struct bft_checkpoint *c,
 		    const uint8_t *sig);
 void send_checkpoint_msgs(struct bft_replica *r, uint32_t to, struct ckpt_slot *s);
+/* Move the low watermark straight to checkpoint seq (state transfer,
+ * restart): the log at or below it and the checkpoint slots below it go;
+ * the caller sets h_digest and the slot's proof. */
+void window_jump(struct bft_replica *r, uint64_t seq);
 /* 2f+1 certify checkpoint src->seq (digest d), executed here since a restart
  * that lost our own digest of it: make it stable on their word. */
 void stable_without_own(struct bft_replica *r, struct ckpt_slot *src, const uint8_t *d);

@@ -463,16 +463,14 @@ static void install(struct bft_replica *r, uint64_t seq, uint64_t time_us)
 	struct ckpt_slot *s;
 	uint32_t i;
 
-	log_truncate(r, seq);
+	window_jump(r, seq);
 	for (i = 0; i < r->log_slots; i++)
 		if (r->log[i].seq > seq)
 			r->log[i].executed = false;
 	for (i = 0; i < r->n_ckpt; i++) {
 		struct ckpt_slot *c = &r->ckpt[i];
 
-		if (c->seq < seq) {
-			c->seq = 0;
-		} else if (c->seq > seq && c->own_valid) {
+		if (c->seq > seq && c->own_valid) {
 			/* Our digest there came from the state we replaced: take
 			 * it again when the batches run again on the new state,
 			 * and sign that one. */
@@ -483,7 +481,6 @@ static void install(struct bft_replica *r, uint64_t seq, uint64_t time_us)
 	for (i = 0; i < r->n_ckpt; i++)
 		if (r->far[i].seq <= seq)
 			r->far[i].seq = 0;
-	r->h_keep = r->h = seq;
 	memcpy(r->h_digest, r->st.digest, BFT_DIGEST_LEN);
 	r->last_exec = r->last_cexec = seq;
 	r->last_time_us = time_us;
