@@ -249,6 +249,8 @@ struct bft_replica {
 				      start (persist.c) */
 	uint32_t n_recs, recs_cap;
 	uint64_t mute_below;     /* no PREPARE / PRE-PREPARE in views below */
+	bool recovering;         /* proactive recovery under way (recovery.c) */
+	uint64_t key_epoch;      /* epoch of our current NEW-KEY (new_key.c) */
 	uint64_t lagging;        /* peers whose STATUS shows them below h */
 	uint8_t *out;            /* BFT_MAX_MSG bytes for encoding */
 	uint8_t *result;         /* BFT_MAX_RESULT bytes for execution */

@@ -17,13 +17,13 @@
 /* Keep CL_* in config_internal.h in step with this order. */
 enum cluster_key {
 	CK_F, CK_K, CK_L, CK_BATCH, CK_STATUS, CK_VC, CK_RETRANS, CK_RETRANS_MAX,
-	CK_DURABILITY, CK_DATA_DIR, CK_UNREP, CK_COUNT,
+	CK_DURABILITY, CK_DATA_DIR, CK_UNREP, CK_KEY_REFRESH, CK_COUNT,
 };
 
 static const char *const cluster_keys[CK_COUNT] = {
 	"f", "checkpoint_interval", "log_window", "max_batch", "status_ms",
 	"view_change_ms", "client_retrans_ms", "client_retrans_max_ms", "durability",
-	"data_dir", "unreplicated",
+	"data_dir", "unreplicated", "key_refresh_ms",
 };
 
 enum node_key { NK_ADDRESS, NK_PUBLIC, NK_PRIVATE, NK_COUNT };
@@ -104,6 +104,15 @@ static void cluster_line(struct parse *p, const struct conf_line *ln, int k)
 	case CK_BATCH:
 		if (!conf_uint(p->d, ln, 1, BFT_MAX_BATCH, &v))
 			c->max_batch = (uint32_t)v;
+		return;
+	case CK_KEY_REFRESH: /* 0 turns NEW-KEY off; else at least 1 s */
+		if (!conf_uint(p->d, ln, 0, 86400000, &v)) {
+			if (v != 0 && v < 1000)
+				conf_error(p->d, ln->no, "key_refresh_ms must be 0 or at "
+					   "least 1000, not %llu", (unsigned long long)v);
+			else
+				c->key_refresh_ms = v;
+		}
 		return;
 	}
 	if (conf_uint(p->d, ln, 1, 3600000, &v))
@@ -221,6 +230,7 @@ static void set_defaults(struct bft_config *c, const char *path)
 	c->max_batch = rc.max_batch;
 	c->status_ms = rc.status_ms;
 	c->view_change_ms = 2000;
+	c->key_refresh_ms = 60000;
 	c->client_retrans_ms = cc.retrans_ms;
 	c->client_retrans_max_ms = cc.retrans_max_ms;
 	c->durability = BFT_DURABILITY_SYNC;

@@ -209,6 +209,7 @@ void bft_config_replica(const struct bft_config *c, uint32_t id,
 	out->log_window = c->log_window;
 	out->max_batch = c->max_batch;
 	out->status_ms = c->status_ms;
+	out->key_refresh_ms = c->key_refresh_ms;
 }
 
 void bft_config_client(const struct bft_config *c, uint32_t id,

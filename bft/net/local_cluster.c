@@ -65,6 +65,7 @@ static void write_header(FILE *f, const struct bft_local_cluster *lc, uint32_t n
 		"log_window = 256             # L: a multiple of K\n"
 		"status_ms = 100              # STATUS period (retransmission)\n"
 		"view_change_ms = 2000        # request wait before a view change\n"
+		"key_refresh_ms = 60000       # NEW-KEY: fresh session keys this often (0: never)\n"
 		"client_retrans_ms = 150      # first client retransmission\n"
 		"client_retrans_max_ms = 5000 # client backoff cap\n"
 		"durability = sync            # sync | nometasync | async\n"

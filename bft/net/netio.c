@@ -9,6 +9,8 @@
  */
 #include <string.h>
 
+#include <openssl/rand.h>
+
 #include "bft/net.h"
 
 static void io_send(void *data, uint32_t to, const uint8_t *buf, size_t len)
@@ -43,6 +45,13 @@ static void io_set_timer(void *data, enum bft_timer which, uint64_t ms)
 	if (bft_loop_timer_arm(loop, &nio->timers[which].t, ms) != 0)
 		bft_logf(bft_net_log(nio->net), BFT_LOG_ERROR,
 			 "cannot arm timer %d: too many timers", (int)which);
+}
+
+/* NEW-KEY's ephemeral keys: OpenSSL's CSPRNG. */
+static int io_random(void *data, uint8_t *buf, size_t len)
+{
+	(void)data;
+	return RAND_bytes(buf, (int)len) == 1 ? 0 : -1;
 }
 
 static uint64_t io_now_us(void *data)
@@ -88,6 +97,7 @@ void bft_netio_init(struct bft_netio *nio, struct bft_net *net,
 	nio->io = (struct bft_io){
 		.version = BFT_IO_VERSION, .data = nio, .send = io_send,
 		.set_timer = io_set_timer, .now_us = io_now_us, .log = io_log,
+		.random = io_random,
 	};
 	for (i = 0; i < BFT_TIMER_COUNT; i++) {
 		nio->timers[i].owner = nio;

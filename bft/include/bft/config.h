@@ -94,6 +94,7 @@ struct bft_config {
 	uint32_t max_batch;
 	uint64_t status_ms;
 	uint64_t view_change_ms;            /* for view changes (not yet used) */
+	uint64_t key_refresh_ms;            /* NEW-KEY period; 0: never */
 	uint64_t client_retrans_ms;
 	uint64_t client_retrans_max_ms;
 	enum bft_durability durability;

@@ -37,7 +37,8 @@ enum bft_timer {
 	BFT_TIMER_VIEW_CHANGE = 1, /* replica: a request has waited too long */
 	BFT_TIMER_CLIENT = 2,      /* client: retransmit the outstanding request */
 	BFT_TIMER_COMMIT = 3,      /* replica: send the COMMITs held back */
-	BFT_TIMER_COUNT = 4,
+	BFT_TIMER_KEY = 4,         /* replica: refresh keys (NEW-KEY) */
+	BFT_TIMER_COUNT = 5,
 };
 
 /* Events the cores report for metrics, tracing and the simulation's
@@ -97,6 +98,12 @@ struct bft_io {
 	 * replica halts (it must not send what the record guards). */
 	int (*persist)(void *data, uint8_t kind, uint64_t seq, const uint8_t *buf,
 		       size_t len);
+
+	/* Optional (may be NULL: keys are never refreshed). Fill buf with len
+	 * bytes from a cryptographically secure generator (the simulation
+	 * uses its seeded one); nonzero on failure. Used only for the
+	 * ephemeral X25519 keys of NEW-KEY. */
+	int (*random)(void *data, uint8_t *buf, size_t len);
 };
 
 /* Kinds of persisted protocol records. */

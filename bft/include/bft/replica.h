@@ -40,6 +40,20 @@ struct bft_replica_config {
 	uint64_t commit_delay_ms;    /* hold a COMMIT back this long at most,
 					to send it with the next PREPARE or
 					PRE-PREPARE (0: at once; default 1) */
+	uint64_t key_refresh_ms;     /* NEW-KEY period (TOCS '02 §4.3.1): a fresh
+					X25519 key every this many ms (0: never;
+					needs io->random) */
+	bool recovering;             /* start as a recovering replica (proactive
+					recovery, TOCS '02 §4.3.2): the protocol
+					log is gone and the state unverified; the
+					replica refreshes its keys, estimates the
+					high-water mark H from 2f+1 REPLY-STABLE,
+					sends no PREPARE, COMMIT or PRE-PREPARE for
+					seq <= H, and is recovered once a
+					checkpoint >= H is stable here with its
+					own state matching it (fetching what
+					differs). The runtime must have rebuilt
+					the service's digests from its data. */
 	enum bft_log_level log_level;/* lines above this level are not built */
 	uint32_t test_bugs;          /* BFT_BUG_* (honoured in test-hook builds only) */
 };
@@ -91,5 +105,9 @@ uint64_t bft_replica_view(const struct bft_replica *r);
 uint64_t bft_replica_last_executed(const struct bft_replica *r);
 uint64_t bft_replica_stable(const struct bft_replica *r);
 uint32_t bft_replica_id(const struct bft_replica *r);
+/* Still recovering (cfg.recovering and not yet recovered)? */
+bool bft_replica_recovering(const struct bft_replica *r);
+/* The epoch of this replica's current NEW-KEY (0: the configured keys). */
+uint64_t bft_replica_key_epoch(const struct bft_replica *r);
 
 #endif
