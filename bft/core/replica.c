@@ -336,5 +336,9 @@ uint64_t bft_replica_view(const struct bft_replica *r) { return r->view; }
 uint64_t bft_replica_last_executed(const struct bft_replica *r) { return r->last_exec; }
 uint64_t bft_replica_stable(const struct bft_replica *r) { return r->h; }
 uint32_t bft_replica_id(const struct bft_replica *r) { return r->cfg.id; }
+void bft_replica_stable_digest(const struct bft_replica *r, uint8_t out[BFT_DIGEST_LEN])
+{
+	memcpy(out, r->h_digest, BFT_DIGEST_LEN);
+}
 bool bft_replica_recovering(const struct bft_replica *r) { return r->recovering; }
 uint64_t bft_replica_key_epoch(const struct bft_replica *r) { return r->key_epoch; }

@@ -105,6 +105,9 @@ uint64_t bft_replica_view(const struct bft_replica *r);
 uint64_t bft_replica_last_executed(const struct bft_replica *r);
 uint64_t bft_replica_stable(const struct bft_replica *r);
 uint32_t bft_replica_id(const struct bft_replica *r);
+/* The state digest of the stable checkpoint bft_replica_stable() (all-zero
+ * while it is 0). */
+void bft_replica_stable_digest(const struct bft_replica *r, uint8_t out[BFT_DIGEST_LEN]);
 /* Still recovering (cfg.recovering and not yet recovered)? */
 bool bft_replica_recovering(const struct bft_replica *r);
 /* The epoch of this replica's current NEW-KEY (0: the configured keys). */
