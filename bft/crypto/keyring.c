@@ -275,6 +275,19 @@ int bft_keyring_peer_refresh(struct bft_keyring *kr, uint32_t peer, uint64_t epo
 	return rc;
 }
 
+int bft_keyring_dh_pub(const struct bft_keyring *kr, uint8_t pub[BFT_KEY_LEN])
+{
+	size_t len = BFT_KEY_LEN;
+
+	if (kr == NULL || pub == NULL)
+		return BFT_E_INVAL;
+	if (EVP_PKEY_get_raw_public_key(kr->dh_sec, pub, &len) != 1 || len != BFT_KEY_LEN) {
+		ERR_clear_error();
+		return BFT_E_CRYPTO;
+	}
+	return BFT_OK;
+}
+
 uint64_t bft_keyring_epoch(const struct bft_keyring *kr)
 {
 	return kr != NULL ? kr->epoch : 0;

@@ -148,6 +148,8 @@ int bft_keyring_refresh(struct bft_keyring *kr, uint64_t epoch,
  * replay or reordering; nothing changes). keep_old as above. */
 int bft_keyring_peer_refresh(struct bft_keyring *kr, uint32_t peer, uint64_t epoch,
 			     const uint8_t pub[BFT_KEY_LEN], bool keep_old);
+/* Own current X25519 public key. */
+int bft_keyring_dh_pub(const struct bft_keyring *kr, uint8_t pub[BFT_KEY_LEN]);
 /* Own epoch / a keyed peer's epoch (0 for others). */
 uint64_t bft_keyring_epoch(const struct bft_keyring *kr);
 uint64_t bft_keyring_peer_epoch(const struct bft_keyring *kr, uint32_t peer);
