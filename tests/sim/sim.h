@@ -269,6 +269,7 @@ struct sim {
 	uint64_t recoveries;    /* proactive recoveries completed */
 	uint64_t rec_max_us;    /* the longest of them */
 	uint32_t rec_next;      /* replica whose turn to recover is next */
+	uint64_t rec_last_end;  /* when the last recovery ended (µs) */
 };
 
 /* sim_rng.c */
@@ -322,6 +323,7 @@ void sim_schedule_recoveries(struct sim *s);
 void sim_recover(struct sim *s, struct sim_event *ev);
 void sim_recovered(struct sim *s, uint32_t node);
 void sim_check_recovered(struct sim *s);
+bool sim_any_recovering(const struct sim *s);
 int sim_io_random(void *data, uint8_t *buf, size_t len);
 /* sim_cluster.c */
 int sim_make_replica(struct sim *s, struct sim_node *nd);

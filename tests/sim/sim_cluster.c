@@ -156,19 +156,21 @@ static void make_faulty(struct sim *s, uint32_t id, enum sim_fault m)
 	sim_schedule_restarts(s, id);
 }
 
-/* f faulty replicas, modes taken in turn from the list: primary-* modes go
+/* f faulty replicas (f-1 with --recover: the one recovering is the f-th),
+ * modes taken in turn from the list: primary-* modes go
  * to the primaries of views 0, 1, ... (consecutive faulty primaries when
  * f > 1), the others to random backups. */
 static void pick_faults(struct sim *s)
 {
 	const struct sim_opts *o = s->opts;
 	uint32_t k, id, next_primary = 0, n_primary = 0;
+	uint32_t faulty = o->recover ? s->f - 1 : s->f; /* a recovering one is faulty */
 
 	if (!o->n_modes)
 		return;
-	for (k = 0; k < s->f; k++) /* the primaries these modes will take */
+	for (k = 0; k < faulty; k++) /* the primaries these modes will take */
 		n_primary += sim_fault_is_primary_mode(o->modes[(s->seed + k) % o->n_modes]);
-	for (k = 0; k < s->f; k++) {
+	for (k = 0; k < faulty; k++) {
 		enum sim_fault m = o->modes[(s->seed + k) % o->n_modes];
 
 		if (sim_fault_is_primary_mode(m)) {
@@ -388,7 +390,7 @@ int sim_run_seed(const struct sim_opts *o, uint64_t seed, struct sim *s)
 	s->completed = s->messages = s->dropped = 0;
 	s->transfers = 0;
 	s->restarts = 0;
-	s->recoveries = s->rec_max_us = 0;
+	s->recoveries = s->rec_max_us = s->rec_last_end = 0;
 	s->rec_next = 0;
 	s->fail_at = s->recovered_at = s->max_view = 0;
 	s->opts = o;
@@ -426,7 +428,8 @@ int sim_run_seed(const struct sim_opts *o, uint64_t seed, struct sim *s)
 		 * accepted) batches to commit, across a view change if need be. */
 		if (!settle && all_done(s))
 			settle = s->now + 10000000;
-		if (ev.at > s->deadline || (settle && ev.at > settle)) {
+		/* ... and for a recovery under way to finish. */
+		if (ev.at > s->deadline || (settle && ev.at > settle && !sim_any_recovering(s))) {
 			free(ev.buf);
 			break;
 		}

@@ -48,7 +48,7 @@ static void usage(void)
 		"       primary-equivocate primary-silent primary-crash primary-slow\n"
 		"       primary-censor primary-bad-seq primary-bad-time\n"
 		"bugs (test-hook build): weak-quorums local-time reexecute no-status\n"
-		"       forget-log;\n"
+		"       forget-log recover-early;\n"
 		"client bugs: one-reply\n");
 	exit(2);
 }
@@ -57,6 +57,7 @@ static const struct { const char *name; uint32_t bit; } bugs[] = {
 	{ "weak-quorums", BFT_BUG_WEAK_QUORUMS }, { "local-time", BFT_BUG_LOCAL_TIME },
 	{ "reexecute", BFT_BUG_REEXECUTE }, { "no-status", BFT_BUG_NO_STATUS },
 	{ "forget-log", BFT_BUG_FORGET_LOG },
+	{ "recover-early", BFT_BUG_RECOVER_EARLY },
 };
 
 static uint32_t parse_bug(const char *name)

@@ -90,9 +90,20 @@ void sim_recovered(struct sim *s, uint32_t node)
 	if (!nd->recovering)
 		return;
 	nd->recovering = false;
+	s->rec_last_end = s->now;
 	s->recoveries++;
 	if (took > s->rec_max_us)
 		s->rec_max_us = took;
+}
+
+/* A recovery is under way, or ended less than 10 s ago (the others may
+ * still be catching up with what it held back). */
+bool sim_any_recovering(const struct sim *s)
+{
+	for (uint32_t i = 0; i < s->n; i++)
+		if (s->nodes[i].recovering)
+			return true;
+	return s->rec_last_end && s->now < s->rec_last_end + 10000000;
 }
 
 void sim_check_recovered(struct sim *s)
