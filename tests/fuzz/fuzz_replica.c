@@ -1301,7 +1301,7 @@ static void check_sent(size_t k, const uint8_t **prev, size_t *prev_len)
 		CHECK(s->to >= N, "REPLY sent to replica %u", s->to);
 		CHECK(snd == g.self, "relayed a REPLY of node %u", snd);
 		check_reply(s->to, &msg);
-	} else {
+	} else if (t != BFT_MSG_NEW_KEY) { /* replicas send clients their keys */
 		CHECK(s->to < N, "%s sent to client %u", bft_msg_type_name(t), s->to);
 	}
 	if (t == BFT_MSG_PREPARE || t == BFT_MSG_COMMIT || t == BFT_MSG_STATUS ||
@@ -2230,7 +2230,33 @@ static void act_vote_all(void)
 	}
 }
 
-/* Messages the replica does not handle (yet): they must be harmless. */
+/* Keyrings changed by a NEW-KEY of this input: rebuilt before the next. */
+static bool keys_refreshed;
+
+/* ⟨NEW-KEY⟩ of node `from` (TOCS '02 §4.3.1): a fresh key whose secret the
+ * fuzzer knows, so its keyring for `from` follows (the replica takes it on
+ * if the epoch is new), or a replay of the current one. */
+static int forge_new_key(uint32_t from, uint8_t b)
+{
+	struct bft_new_key k = { .flags = (uint16_t)((b >> 6) & BFT_NK_FLAGS_ALL) };
+	uint8_t sec[BFT_KEY_LEN] = { (uint8_t)from, b, (uint8_t)cur_step, 0x4b };
+	uint8_t *trailer;
+	int len;
+
+	k.epoch = bft_keyring_epoch(keys.kr[from]) + (from < N ? (b >> 4) % 3 : 0);
+	if (bft_keyring_dh_pub(keys.kr[from], k.dh_pub) != BFT_OK)
+		return -1;
+	if (k.epoch > bft_keyring_epoch(keys.kr[from]) &&
+	    bft_keyring_refresh(keys.kr[from], k.epoch, sec, k.dh_pub, false) == BFT_OK)
+		keys_refreshed = true;
+	len = bft_encode_new_key(out, sizeof(out), from, &k, &trailer);
+	if (len > 0)
+		sign_as(from, out, (size_t)(trailer - out), trailer);
+	return len;
+}
+
+/* Messages outside the normal case (acks, fetches, recovery's): harmless
+ * whatever they say. */
 static void act_other(void)
 {
 	uint8_t b = u8();
@@ -2263,15 +2289,9 @@ static void act_other(void)
 			bft_keyring_auth(keys.kr[from], out, (size_t)(trailer - out), trailer);
 		break;
 	}
-	default: {
-		struct bft_new_key k = { .epoch = 1 + (b >> 4) };
-
-		memcpy(k.dh_pub, keys.pub[from].dh_pub, BFT_KEY_LEN);
-		len = bft_encode_new_key(out, sizeof(out), from, &k, &trailer);
-		if (len > 0)
-			sign_as(from, out, (size_t)(trailer - out), trailer);
+	default:
+		len = forge_new_key(from, b);
 		break;
-	}
 	}
 	if (len > 0)
 		deliver(out, (size_t)len);
@@ -2534,6 +2554,10 @@ static void setup(uint8_t c)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+	if (keys_ready && keys_refreshed) {
+		mock_keys_free(&keys);
+		keys_ready = keys_refreshed = false;
+	}
 	if (!keys_ready) {
 		mock_keys_init(&keys);
 		keys_ready = true;
