@@ -257,6 +257,10 @@ int fs_node_open(struct bfsd *d, bool unreplicated)
 		.last_batch = g_last_batch,
 	};
 	d->svc = &d->guard;
+	if (!unreplicated)
+		snprintf(d->dir, sizeof(d->dir), "%s", path);
+	if (!unreplicated && d->recover && (err = recover_reboot(d)))
+		return err;
 	if (!unreplicated && (err = plog_node_open(d, path)))
 		return err;
 	bft_logf(d->log, BFT_LOG_INFO, "%s: file system service at %s (durability %s, "
