@@ -42,6 +42,8 @@ struct bfsd {
 	struct bft_service fs_svc;
 	struct bft_service guard;
 	bool failed;                      /* the service failed: exit non-zero */
+	uint64_t ckpt_seq;                /* this replica's latest checkpoint (or */
+	uint8_t ckpt_digest[BFT_DIGEST_LEN]; /* installed transfer) and its digest */
 
 	/* the core's durable protocol log (plog.c), next to the fs state */
 	struct plog *plog;
@@ -53,7 +55,7 @@ struct bfsd {
 	char dir[BFT_CONFIG_PATH_MAX + 32]; /* the replica's data directory, or "" */
 	struct bft_loop_timer status_timer;
 	struct bfsd_status {
-		uint64_t view, last_exec, stable, key_epoch;
+		uint64_t view, last_exec, stable, key_epoch, ckpt_seq;
 		uint8_t stable_digest[BFT_DIGEST_LEN];
 		bool recovering;
 	} status;                         /* as last written to the status file */
@@ -84,8 +86,8 @@ void replica_node_status(struct bfsd *d);
 int recover_reboot(struct bfsd *d);
 
 /* status_file.c: keep d->dir/status current (every second and at each
- * change of view, stable checkpoint, recovering or key epoch), and log the
- * moment a recovering replica becomes recovered. Needs d->replica. */
+ * change of view, stable or own checkpoint, recovering or key epoch), and
+ * log the moment a recovering replica becomes recovered. Needs d->replica. */
 int status_file_start(struct bfsd *d);
 /* The status line of SIGUSR1 and the file's fields, from the replica now. */
 void status_now(const struct bfsd *d, struct bfsd_status *st);

@@ -5,8 +5,8 @@
  * proactive recovery (TOCS '02 §4.3.2).
  *
  * The file is rewritten atomically (status.tmp, then rename) about once a
- * second and at once when the view, the stable checkpoint, the recovering
- * flag or the key epoch changes. One "key value" pair a line:
+ * second and at once when the view, the stable or own checkpoint, the
+ * recovering flag or the key epoch changes. One "key value" pair a line:
  *
  *   pid 12345
  *   replica 2
@@ -15,6 +15,8 @@
  *   stable 1152
  *   stable_digest <64 hex digits: the stable checkpoint's state digest>
  *   recovering no
+ *   checkpoint 1280            (this replica's latest checkpoint, or state
+ *   checkpoint_digest <64 hex>  transfer, and its own state's digest there)
  *   recovered_after_ms 2713    (only once a --recover run is recovered)
  *   key_epoch 3
  *   time 1700000000.123        (wall clock of the write, Unix seconds)
@@ -48,12 +50,13 @@ void status_now(const struct bfsd *d, struct bfsd_status *st)
 	st->key_epoch = bft_replica_key_epoch(d->replica);
 	st->recovering = bft_replica_recovering(d->replica);
 	bft_replica_stable_digest(d->replica, st->stable_digest);
+	st->ckpt_seq = d->ckpt_seq;
 }
 
 static bool changed(const struct bfsd_status *a, const struct bfsd_status *b)
 {
 	return a->view != b->view || a->stable != b->stable || a->recovering != b->recovering ||
-	       a->key_epoch != b->key_epoch;
+	       a->key_epoch != b->key_epoch || a->ckpt_seq != b->ckpt_seq;
 }
 
 static int write_status(struct bfsd *d, const struct bfsd_status *st)
@@ -73,6 +76,9 @@ static int write_status(struct bfsd *d, const struct bfsd_status *st)
 		"stable_digest %s\nrecovering %s\n", (long)getpid(), d->id,
 		(unsigned long long)st->view, (unsigned long long)st->last_exec,
 		(unsigned long long)st->stable, hex, st->recovering ? "yes" : "no");
+	status_hex(d->ckpt_digest, BFT_DIGEST_LEN, hex);
+	fprintf(f, "checkpoint %llu\ncheckpoint_digest %s\n", (unsigned long long)d->ckpt_seq,
+		hex);
 	if (d->recovered_ms)
 		fprintf(f, "recovered_after_ms %llu\n", (unsigned long long)d->recovered_ms);
 	fprintf(f, "key_epoch %llu\ntime %lld.%03ld\n", (unsigned long long)st->key_epoch,
