@@ -327,14 +327,36 @@ static bool check_quorum(struct bft_client_core *c)
 	return false;
 }
 
+/* A replica's fresh key (TOCS '02 §4.3.1; bft/core/new_key.c): signed by
+ * it, with an epoch above the one we know, else ignored. Clients keep
+ * their configured keys, so there is nothing to answer. */
+static void recv_new_key(struct bft_client_core *c)
+{
+	const struct bft_new_key *k = &c->in.u.new_key;
+	uint32_t from = c->in.hdr.sender;
+
+	if (from >= c->cfg.n || k->epoch <= bft_keyring_peer_epoch(c->kr, from))
+		return;
+	if (bft_keyring_verify(c->kr, from, c->in.raw, c->in.signed_len,
+			       c->in.trailer) != BFT_OK) {
+		clog_(c, BFT_LOG_WARN, "dropped NEW-KEY from replica %u: bad signature", from);
+		return;
+	}
+	if (bft_keyring_peer_refresh(c->kr, from, k->epoch, k->dh_pub, false) != BFT_OK)
+		clog_(c, BFT_LOG_WARN, "dropped NEW-KEY from replica %u: unusable key", from);
+}
+
 void bft_client_core_recv(struct bft_client_core *c, const uint8_t *buf, size_t len)
 {
 	const struct bft_reply *rep = &c->in.u.reply;
 	struct reply_slot *s;
 	uint32_t from;
 
-	if (bft_msg_decode(buf, len, c->cfg.n, &c->in) != BFT_OK ||
-	    c->in.hdr.type != BFT_MSG_REPLY)
+	if (bft_msg_decode(buf, len, c->cfg.n, &c->in) != BFT_OK)
+		return;
+	if (c->in.hdr.type == BFT_MSG_NEW_KEY)
+		return recv_new_key(c);
+	if (c->in.hdr.type != BFT_MSG_REPLY)
 		return;
 	from = c->in.hdr.sender;
 	if (!c->busy || from >= c->cfg.n || rep->client != c->cfg.id || rep->timestamp != c->ts)

@@ -37,6 +37,7 @@ static uint16_t allowed_flags(uint8_t type)
 	switch (type) {
 	case BFT_MSG_REQUEST: return BFT_REQ_FLAGS_ALL;
 	case BFT_MSG_REPLY: return BFT_REP_FLAGS_ALL;
+	case BFT_MSG_NEW_KEY: return BFT_NK_FLAGS_ALL;
 	default: return 0;
 	}
 }
@@ -382,6 +383,7 @@ int bft_msg_decode(const uint8_t *buf, size_t len, uint32_t n, struct bft_msg *o
 	case BFT_MSG_DATA:
 		return data_body(&r, &out->u.data);
 	case BFT_MSG_NEW_KEY:
+		out->u.new_key.flags = out->hdr.flags;
 		return new_key_body(&r, &out->u.new_key);
 	case BFT_MSG_QUERY_STABLE:
 		return query_stable_body(&r, &out->u.query_stable);

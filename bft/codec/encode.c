@@ -385,9 +385,9 @@ int bft_encode_new_key(uint8_t *buf, size_t cap, uint32_t replica,
 	struct bft_writer w;
 	int err;
 
-	if (!k)
+	if (!k || (k->flags & ~BFT_NK_FLAGS_ALL))
 		return BFT_E_INVAL;
-	err = begin(&w, buf, cap, BFT_MSG_NEW_KEY, 0, replica, 8u + BFT_KEY_LEN, 1);
+	err = begin(&w, buf, cap, BFT_MSG_NEW_KEY, k->flags, replica, 8u + BFT_KEY_LEN, 1);
 	if (err)
 		return err;
 	bft_w_u64(&w, k->epoch);

@@ -122,7 +122,8 @@ static bool send_one_batch(struct bft_replica *r, bool empty)
 
 void primary_try_batch(struct bft_replica *r)
 {
-	if (!is_primary(r) || r->halted || !r->view_active || muted(r))
+	if (!is_primary(r) || r->halted || !r->view_active || muted(r) ||
+	    rec_muted(r, r->next_seq + 1))
 		return;
 	if (r->next_seq < r->h)
 		r->next_seq = r->h;
@@ -131,6 +132,18 @@ void primary_try_batch(struct bft_replica *r)
 		if (!send_one_batch(r, false))
 			break;
 	}
+	if (!r->fifo_len && peer_recovering(r))
+		primary_pad(r);
+}
+
+bool peer_recovering(const struct bft_replica *r)
+{
+	uint64_t now = r->io->now_us(r->io->data);
+
+	for (uint32_t j = 0; j < r->cfg.n; j++)
+		if (r->rec_peer_until[j] > now)
+			return true;
+	return false;
 }
 
 /* An idle primary whose peer is behind the stable checkpoint fills the
@@ -140,9 +153,15 @@ void primary_try_batch(struct bft_replica *r)
  * without new requests no later checkpoint would come. */
 void primary_pad(struct bft_replica *r)
 {
-	if (!is_primary(r) || r->halted || !r->view_active || muted(r) || r->fifo_len)
+	uint64_t k = r->cfg.checkpoint_interval;
+	uint64_t to = (r->next_seq + k - 1) / k * k;
+
+	if (!is_primary(r) || r->halted || !r->view_active || muted(r) || r->fifo_len ||
+	    rec_muted(r, r->next_seq + 1))
 		return;
-	while (r->next_seq % r->cfg.checkpoint_interval &&
+	if (to == r->next_seq && peer_recovering(r))
+		to += k; /* a recovering peer needs the next one */
+	while (r->next_seq < to &&
 	       r->next_seq - r->last_exec < r->cfg.max_inflight &&
 	       in_window(r, r->next_seq + 1)) {
 		if (!send_one_batch(r, true))

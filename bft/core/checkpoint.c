@@ -223,6 +223,7 @@ void checkpoint_check_stable(struct bft_replica *r, struct ckpt_slot *s)
 		return;
 	if (s->own_sent && matching(r, s, s->own) >= r->quorum) {
 		make_stable(r, s);
+		recovery_verified(r, s->seq);
 		primary_try_batch(r);
 		return;
 	}

@@ -124,12 +124,13 @@ void log_update_state(struct bft_replica *r, struct log_entry *e)
 		rlog(r, BFT_LOG_DEBUG, "seq %llu prepared", (unsigned long long)e->seq);
 		e->p_view = e->view;
 		memcpy(e->p_digest, e->digest, BFT_DIGEST_LEN);
-		if (!e->sent_commit) {
-			e->sent_commit = true;
-			e->commit_have |= 1ull << r->cfg.id;
-			memcpy(e->commit_digest[r->cfg.id], e->digest, BFT_DIGEST_LEN);
-			commit_send(r, e);
-		}
+	}
+	/* A recovering replica votes only above its high-water mark. */
+	if (e->prepared && !e->sent_commit && !rec_muted(r, e->seq)) {
+		e->sent_commit = true;
+		e->commit_have |= 1ull << r->cfg.id;
+		memcpy(e->commit_digest[r->cfg.id], e->digest, BFT_DIGEST_LEN);
+		commit_send(r, e);
 	}
 	if (e->prepared && !e->committed && committed(r, e)) {
 		e->committed = true;

@@ -21,7 +21,7 @@
 /* All bodies present: prepare (backups) and re-evaluate. */
 void pp_ready(struct bft_replica *r, struct log_entry *e)
 {
-	if (!is_primary(r) && !e->sent_prepare && !muted(r)) {
+	if (!is_primary(r) && !e->sent_prepare && !muted(r) && !rec_muted(r, e->seq)) {
 		e->sent_prepare = true;
 		e->prep_have |= 1ull << r->cfg.id;
 		memcpy(e->prep_digest[r->cfg.id], e->digest, BFT_DIGEST_LEN);

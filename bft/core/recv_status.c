@@ -35,7 +35,8 @@ void send_status(struct bft_replica *r)
 	struct bft_status s = {
 		.view = r->view, .stable = r->h, .last_exec = committed_prefix(r),
 		.last_prepared = r->last_exec,
-		.flags = r->view_active ? 0 : BFT_STATUS_VIEW_CHANGING,
+		.flags = (r->view_active ? 0 : BFT_STATUS_VIEW_CHANGING) |
+			 (r->recovering ? BFT_STATUS_RECOVERING : 0),
 	};
 	uint8_t *trailer;
 	int len;
@@ -98,7 +99,17 @@ void recv_status(struct bft_replica *r)
 	if (s->last_exec < r->h && r->last_exec == r->next_seq)
 		primary_pad(r);
 	if (s->last_exec < r->h && !is_primary(r))
-		checkpoint_wanted(r);
+		checkpoint_wanted(r, false);
+	/* A recovering peer needs checkpoints up to its high-water mark, even
+	 * when no client asks for anything (recovery.c). */
+	if (s->flags & BFT_STATUS_RECOVERING) {
+		r->rec_peer_until[from] = r->io->now_us(r->io->data) +
+					  3 * r->cfg.status_ms * 1000;
+		if (r->last_exec == r->next_seq)
+			primary_pad(r);
+		if (!is_primary(r))
+			checkpoint_wanted(r, true);
+	}
 	if (s->last_exec >= r->h + r->cfg.log_window)
 		return; /* ahead of us (or lying): nothing to resend */
 	first = (s->last_exec > r->h_keep ? s->last_exec : r->h_keep) + 1;

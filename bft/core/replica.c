@@ -121,6 +121,7 @@ static int alloc_slots(struct bft_replica *r)
 	r->far = calloc(r->n_ckpt, sizeof(*r->far));
 	r->clients = calloc(r->cfg.n_clients, sizeof(*r->clients));
 	r->fifo = calloc(r->cfg.n_clients, sizeof(*r->fifo));
+	r->nk_sent_us = calloc((size_t)n + r->cfg.n_clients, sizeof(*r->nk_sent_us));
 	r->out = malloc(BFT_MAX_MSG);
 	r->result = malloc(BFT_MAX_RESULT);
 	r->vcs = calloc(n, sizeof(*r->vcs));
@@ -128,6 +129,7 @@ static int alloc_slots(struct bft_replica *r)
 	r->nv_cand = calloc(n, sizeof(*r->nv_cand));
 	r->vc_dec = calloc(n, sizeof(*r->vc_dec));
 	if (!r->log || !r->ckpt || !r->far || !r->clients || !r->fifo || !r->out || !r->result ||
+	    !r->nk_sent_us ||
 	    !r->vcs || !r->nv_set || !r->nv_cand || !r->vc_dec)
 		return BFT_E_NOMEM;
 	for (i = 0; i < r->log_slots; i++) {
@@ -243,6 +245,7 @@ void bft_replica_free(struct bft_replica *r)
 	free(r->ckpt);
 	free(r->far);
 	free(r->clients);
+	free(r->nk_sent_us);
 	free(r->fifo);
 	free(r->out);
 	free(r->result);
@@ -266,6 +269,8 @@ int bft_replica_start(struct bft_replica *r)
 	r->io->set_timer(r->io->data, BFT_TIMER_STATUS, r->cfg.status_ms);
 	rlog(r, BFT_LOG_INFO, "started: n=%u f=%u K=%u L=%u", r->cfg.n, r->cfg.f,
 	     r->cfg.checkpoint_interval, r->cfg.log_window);
+	new_key_start(r);
+	recovery_start(r);
 	if (r->last_cexec && r->last_cexec % r->cfg.checkpoint_interval == 0)
 		checkpoint_committed(r, r->last_cexec);
 	/* A restarted primary of an installed view stays silent in it
@@ -301,9 +306,10 @@ void bft_replica_recv(struct bft_replica *r, const uint8_t *buf, size_t len)
 	case BFT_MSG_FETCH: recv_fetch(r); break;
 	case BFT_MSG_META_DATA: recv_meta_data(r); break;
 	case BFT_MSG_DATA: recv_data(r); break;
+	case BFT_MSG_NEW_KEY: recv_new_key(r); break;
+	case BFT_MSG_QUERY_STABLE: recv_query_stable(r); break;
+	case BFT_MSG_REPLY_STABLE: recv_reply_stable(r); break;
 	default:
-		/* Recovery messages (NEW-KEY, QUERY-STABLE, ...) belong to
-		 * proactive recovery, not built yet. */
 		rlog(r, BFT_LOG_DEBUG, "ignored %s from node %u",
 		     bft_msg_type_name(r->in.hdr.type), r->in.hdr.sender);
 		break;
@@ -319,6 +325,8 @@ void bft_replica_on_timer(struct bft_replica *r, enum bft_timer which)
 		commits_flush(r);
 		send_status(r);
 		st_tick(r);
+		new_key_tick(r);
+		recovery_tick(r);
 		r->io->set_timer(r->io->data, BFT_TIMER_STATUS, r->cfg.status_ms);
 		break;
 	case BFT_TIMER_VIEW_CHANGE:
@@ -326,6 +334,9 @@ void bft_replica_on_timer(struct bft_replica *r, enum bft_timer which)
 		break;
 	case BFT_TIMER_COMMIT:
 		commits_flush(r);
+		break;
+	case BFT_TIMER_KEY:
+		new_key_timer(r);
 		break;
 	default:
 		break;

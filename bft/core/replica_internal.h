@@ -50,6 +50,8 @@ struct held_request {
 };
 
 /* §4.1: what a replica remembers of each client. */
+#define NK_MSG_MAX (BFT_HDR_LEN + 8 + BFT_KEY_LEN + BFT_SIG_LEN) /* a NEW-KEY */
+
 struct client_rec {
 	uint64_t last_ts;        /* timestamp of the last executed request */
 	uint64_t reply_seq;      /* batch that executed it */
@@ -250,7 +252,22 @@ struct bft_replica {
 	uint32_t n_recs, recs_cap;
 	uint64_t mute_below;     /* no PREPARE / PRE-PREPARE in views below */
 	bool recovering;         /* proactive recovery under way (recovery.c) */
-	uint64_t key_epoch;      /* epoch of our current NEW-KEY (new_key.c) */
+	bool rec_h_known;        /* rec_h estimated from 2f+1 REPLY-STABLE */
+	uint64_t rec_h;          /* high-water mark H: silent for seq <= H */
+	uint64_t rec_nonce;      /* of our QUERY-STABLE */
+	uint64_t rec_replied;    /* replicas whose REPLY-STABLE counted */
+	uint64_t rec_max_ckpt;   /* highest checkpoint they reported */
+	uint64_t rec_start_us;
+	uint64_t rec_peer_until[BFT_MAX_REPLICAS]; /* peer said RECOVERING in a
+						     STATUS lately (µs) */
+
+	/* NEW-KEY (new_key.c) */
+	uint64_t key_epoch;      /* epoch of our current key (0: configured) */
+	uint8_t nk_msg[NK_MSG_MAX];  /* our current NEW-KEY, signed */
+	uint8_t nk_want[NK_MSG_MAX]; /* the same flagged BFT_NK_WANT */
+	uint32_t nk_len, nk_want_len;
+	uint64_t nk_drop_at;     /* previous in-keys die then (µs; 0: none) */
+	uint64_t *nk_sent_us;    /* [n + n_clients] last NEW-KEY sent there */
 	uint64_t lagging;        /* peers whose STATUS shows them below h */
 	uint8_t *out;            /* BFT_MAX_MSG bytes for encoding */
 	uint8_t *result;         /* BFT_MAX_RESULT bytes for execution */
@@ -312,6 +329,8 @@ void primary_enqueue(struct bft_replica *r, uint32_t node, const uint8_t *raw,
 		     uint32_t len, uint64_t ts);
 void primary_try_batch(struct bft_replica *r);
 void primary_pad(struct bft_replica *r);
+/* Some peer said in a STATUS lately that it is recovering. */
+bool peer_recovering(const struct bft_replica *r);
 
 /* ---- execute.c ---- */
 void try_execute(struct bft_replica *r);
@@ -364,6 +383,25 @@ bool persist_view(struct bft_replica *r, bool installed);
 int restart_resume(struct bft_replica *r);
 void restored_free(struct bft_replica *r);
 
+/* ---- new_key.c (TOCS '02 §4.3.1) ---- */
+void new_key_start(struct bft_replica *r);
+void new_key_timer(struct bft_replica *r);
+void new_key_tick(struct bft_replica *r);
+/* A message claiming to come from `from` failed its MAC: offer keys. */
+void new_key_mismatch(struct bft_replica *r, uint32_t from);
+void recv_new_key(struct bft_replica *r);
+
+/* ---- recovery.c (TOCS '02 §4.3.2) ---- */
+/* Recovering and seq not above the high-water mark: send no vote for it. */
+bool rec_muted(const struct bft_replica *r, uint64_t seq);
+void recovery_start(struct bft_replica *r);
+void recovery_tick(struct bft_replica *r);
+/* Our state matches stable checkpoint seq (own digest certified, or
+ * installed by state transfer). */
+void recovery_verified(struct bft_replica *r, uint64_t seq);
+void recv_query_stable(struct bft_replica *r);
+void recv_reply_stable(struct bft_replica *r);
+
 /* ---- recv_fetch.c ---- */
 void recv_fetch(struct bft_replica *r);
 
@@ -372,7 +410,7 @@ void request_waiting(struct bft_replica *r, struct client_rec *c, uint64_t ts);
 void request_executed(struct bft_replica *r, struct client_rec *c);
 /* The view-change timer's pseudo-request "a checkpoint for a lagging peer". */
 #define BFT_CKPT_WANTED UINT32_MAX
-void checkpoint_wanted(struct bft_replica *r);
+void checkpoint_wanted(struct bft_replica *r, bool next);
 void checkpoint_reached(struct bft_replica *r);
 void start_view_change(struct bft_replica *r, uint64_t view);
 /* Restarted while changing to r->view: say so again (persist.c). */

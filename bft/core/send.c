@@ -26,16 +26,24 @@ void send_to_replicas(struct bft_replica *r, uint8_t *buf, int len, uint8_t *tra
 			r->io->send(r->io->data, j, buf, (size_t)len);
 }
 
+/* A MAC that fails may be a key one side has not heard of (new_key.c). */
+static bool mac_result(struct bft_replica *r, const struct bft_msg *m, int err)
+{
+	if (err == BFT_E_AUTH)
+		new_key_mismatch(r, m->hdr.sender);
+	return err == BFT_OK;
+}
+
 bool verify_auth(struct bft_replica *r, const struct bft_msg *m)
 {
-	return bft_keyring_auth_verify(r->kr, m->hdr.sender, m->raw, m->signed_len,
-				       m->trailer) == BFT_OK;
+	return mac_result(r, m, bft_keyring_auth_verify(r->kr, m->hdr.sender, m->raw,
+							m->signed_len, m->trailer));
 }
 
 bool verify_mac(struct bft_replica *r, const struct bft_msg *m)
 {
-	return bft_keyring_mac_verify(r->kr, m->hdr.sender, m->raw, m->signed_len,
-				      m->trailer) == BFT_OK;
+	return mac_result(r, m, bft_keyring_mac_verify(r->kr, m->hdr.sender, m->raw,
+						       m->signed_len, m->trailer));
 }
 
 bool verify_sig(struct bft_replica *r, const struct bft_msg *m)

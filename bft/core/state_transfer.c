@@ -497,6 +497,7 @@ static void install(struct bft_replica *r, uint64_t seq, uint64_t time_us)
 	if (r->svc->snapshot_release)
 		r->svc->snapshot_release(r->svc->data, seq);
 	rtrace(r, BFT_TRACE_TRANSFERRED, seq, r->st.digest, false);
+	recovery_verified(r, seq);
 	checkpoint_committed(r, seq); /* our own CHECKPOINT for it */
 	reapply_new_view(r);
 }

@@ -69,11 +69,12 @@ static void arm_timer(struct bft_replica *r, uint32_t node, uint64_t ts)
 /* A peer is behind our stable checkpoint, whose snapshot nobody may hold
  * (after a crash of all replicas): it needs the next checkpoint, which an
  * idle primary pads to (batch.c). A backup times that like a request, so a
- * primary that cannot pad (restarted, muted) is replaced. */
-void checkpoint_wanted(struct bft_replica *r)
+ * primary that cannot pad (restarted, muted, recovering) is replaced. With
+ * `next` (a peer recovers) even from a checkpoint: it needs the one after. */
+void checkpoint_wanted(struct bft_replica *r, bool next)
 {
 	if (r->view_active && !r->timed_client && !is_primary(r) &&
-	    r->last_exec % r->cfg.checkpoint_interval)
+	    (next || r->last_exec % r->cfg.checkpoint_interval))
 		arm_timer(r, BFT_CKPT_WANTED, 0);
 }
 

@@ -6,7 +6,8 @@
  * authenticator is a vector of MACs, one per replica) and §5.1 (MACs instead
  * of signatures on the normal-case path); TOCS '02 §4.2 (keys refreshed per
  * epoch by NEW-KEY). Session keys are directional and derived as documented
- * in bft/crypto.h (X25519 + HKDF-SHA-256, RFC 7748 / RFC 5869, see keys.c);
+ * in bft/crypto.h from the two nodes' current X25519 keys, so a NEW-KEY
+ * (a fresh key of one node) changes every key of its pairs (X25519 + HKDF-SHA-256, RFC 7748 / RFC 5869, see keys.c);
  * MACs are truncated HMAC-SHA-256 (RFC 2104 / RFC 4231, see mac.c);
  * signatures are Ed25519 (RFC 8032, see sign.c).
  *
@@ -35,10 +36,14 @@
 #include "crypto_internal.h"
 
 struct kr_peer {
-	struct bft_mac_key out; /* self→peer, current epoch */
-	struct bft_mac_key in;  /* peer→self, current epoch */
+	struct bft_mac_key out;    /* self→peer, current keys */
+	struct bft_mac_key in;     /* peer→self, current keys */
+	struct bft_mac_key old_in; /* peer→self before the last change, while
+				      has_old_in (a refresh's grace period) */
+	bool has_old_in;
 	EVP_PKEY *sign_pub;     /* parsed Ed25519 public key; NULL if unused */
-	uint8_t dh_pub[BFT_KEY_LEN];
+	uint8_t dh_pub[BFT_KEY_LEN]; /* the peer's current X25519 key */
+	uint64_t epoch;         /* its epoch (0: the configured key) */
 	bool keyed;
 };
 
@@ -47,7 +52,8 @@ struct bft_keyring {
 	uint32_t n_replicas;
 	uint32_t n_nodes;
 	EVP_PKEY *sign_sec; /* own Ed25519 private key, parsed */
-	EVP_PKEY *dh_sec;   /* own X25519 private key, parsed */
+	EVP_PKEY *dh_sec;   /* own current X25519 private key, parsed */
+	uint64_t epoch;     /* its epoch (0: the configured key) */
 	struct kr_peer *peers; /* [n_nodes] */
 };
 
@@ -64,24 +70,30 @@ static struct kr_peer *keyed_peer(struct bft_keyring *kr, uint32_t id)
 	return &kr->peers[id];
 }
 
-/* Set up the MAC contexts of `p` for `epoch`; dir as in bft_keyring_rekey().
- * On failure p is unchanged. */
+/* Set up both MAC contexts of `p` from own current X25519 key and the
+ * peer's (the epoch in HKDF's info is the sum of both epochs: the X25519
+ * input already binds both keys). With keep_old the previous in-key stays
+ * acceptable until bft_keyring_drop_old(). On failure p is unchanged. */
 static int derive_pair(struct bft_keyring *kr, struct kr_peer *p, uint32_t peer,
-		       uint64_t epoch, int dir)
+		       bool keep_old)
 {
 	uint8_t shared[BFT_KEY_LEN], k_out[BFT_KEY_LEN], k_in[BFT_KEY_LEN];
+	uint64_t epoch = kr->epoch + p->epoch;
 	int rc;
 
 	rc = bft_x25519_pkey(kr->dh_sec, p->dh_pub, shared);
-	if (rc == BFT_OK && (dir & 1))
+	if (rc == BFT_OK)
 		rc = bft_session_key_from_shared(shared, kr->self, peer, epoch, k_out);
-	if (rc == BFT_OK && (dir & 2))
+	if (rc == BFT_OK)
 		rc = bft_session_key_from_shared(shared, peer, kr->self, epoch, k_in);
 	if (rc == BFT_OK) {
-		if (dir & 1)
-			bft_mac_key_setup(&p->out, k_out, sizeof(k_out));
-		if (dir & 2)
-			bft_mac_key_setup(&p->in, k_in, sizeof(k_in));
+		p->has_old_in = keep_old;
+		if (keep_old)
+			p->old_in = p->in;
+		else
+			bft_mac_key_clear(&p->old_in);
+		bft_mac_key_setup(&p->out, k_out, sizeof(k_out));
+		bft_mac_key_setup(&p->in, k_in, sizeof(k_in));
 	}
 	OPENSSL_cleanse(shared, sizeof(shared));
 	OPENSSL_cleanse(k_out, sizeof(k_out));
@@ -166,7 +178,7 @@ int bft_keyring_new(uint32_t self, uint32_t n_replicas, uint32_t n_nodes,
 		if (!keyed)
 			continue;
 		memcpy(p->dh_pub, pubs[j].dh_pub, BFT_KEY_LEN);
-		rc = derive_pair(kr, p, j, 0, 3);
+		rc = derive_pair(kr, p, j, false);
 		if (rc != BFT_OK)
 			goto fail;
 		p->keyed = true;
@@ -198,16 +210,115 @@ uint32_t bft_keyring_self(const struct bft_keyring *kr)
 	return kr != NULL ? kr->self : UINT32_MAX;
 }
 
-int bft_keyring_rekey(struct bft_keyring *kr, uint32_t peer, uint64_t epoch, int dir)
+int bft_keyring_refresh(struct bft_keyring *kr, uint64_t epoch,
+			const uint8_t sec[BFT_KEY_LEN], uint8_t pub[BFT_KEY_LEN],
+			bool keep_old)
 {
-	struct kr_peer *p;
+	EVP_PKEY *old, *k;
+	uint64_t old_epoch;
+	size_t len = BFT_KEY_LEN;
+	int rc = BFT_OK;
 
-	if (kr == NULL || dir < 1 || dir > 3)
+	if (kr == NULL || sec == NULL || pub == NULL || epoch <= kr->epoch)
+		return BFT_E_INVAL;
+	k = bft_x25519_parse_secret(sec);
+	if (k == NULL || EVP_PKEY_get_raw_public_key(k, pub, &len) != 1 ||
+	    len != BFT_KEY_LEN) {
+		ERR_clear_error();
+		EVP_PKEY_free(k);
+		return BFT_E_CRYPTO;
+	}
+	old = kr->dh_sec;
+	old_epoch = kr->epoch;
+	kr->dh_sec = k;
+	kr->epoch = epoch;
+	for (uint32_t j = 0; j < kr->n_nodes && rc == BFT_OK; j++)
+		if (kr->peers[j].keyed)
+			rc = derive_pair(kr, &kr->peers[j], j, keep_old);
+	if (rc != BFT_OK) { /* a peer's key is a low-order point: undo */
+		kr->dh_sec = old;
+		kr->epoch = old_epoch;
+		for (uint32_t j = 0; j < kr->n_nodes; j++)
+			if (kr->peers[j].keyed)
+				derive_pair(kr, &kr->peers[j], j, false);
+		EVP_PKEY_free(k);
+		return rc;
+	}
+	EVP_PKEY_free(old);
+	return BFT_OK;
+}
+
+int bft_keyring_peer_refresh(struct bft_keyring *kr, uint32_t peer, uint64_t epoch,
+			     const uint8_t pub[BFT_KEY_LEN], bool keep_old)
+{
+	uint8_t old_pub[BFT_KEY_LEN];
+	uint64_t old_epoch;
+	struct kr_peer *p;
+	int rc;
+
+	if (kr == NULL || pub == NULL)
 		return BFT_E_INVAL;
 	p = keyed_peer(kr, peer);
 	if (p == NULL)
 		return BFT_E_PEER;
-	return derive_pair(kr, p, peer, epoch, dir);
+	if (epoch <= p->epoch)
+		return BFT_E_INVAL;
+	memcpy(old_pub, p->dh_pub, BFT_KEY_LEN);
+	old_epoch = p->epoch;
+	memcpy(p->dh_pub, pub, BFT_KEY_LEN);
+	p->epoch = epoch;
+	rc = derive_pair(kr, p, peer, keep_old);
+	if (rc != BFT_OK) {
+		memcpy(p->dh_pub, old_pub, BFT_KEY_LEN);
+		p->epoch = old_epoch;
+	}
+	return rc;
+}
+
+int bft_keyring_dh_pub(const struct bft_keyring *kr, uint8_t pub[BFT_KEY_LEN])
+{
+	size_t len = BFT_KEY_LEN;
+
+	if (kr == NULL || pub == NULL)
+		return BFT_E_INVAL;
+	if (EVP_PKEY_get_raw_public_key(kr->dh_sec, pub, &len) != 1 || len != BFT_KEY_LEN) {
+		ERR_clear_error();
+		return BFT_E_CRYPTO;
+	}
+	return BFT_OK;
+}
+
+uint64_t bft_keyring_epoch(const struct bft_keyring *kr)
+{
+	return kr != NULL ? kr->epoch : 0;
+}
+
+uint64_t bft_keyring_peer_epoch(const struct bft_keyring *kr, uint32_t peer)
+{
+	if (kr == NULL || peer >= kr->n_nodes || !kr->peers[peer].keyed)
+		return 0;
+	return kr->peers[peer].epoch;
+}
+
+void bft_keyring_drop_old(struct bft_keyring *kr, uint32_t peer)
+{
+	for (uint32_t j = 0; kr != NULL && j < kr->n_nodes; j++) {
+		if ((peer != UINT32_MAX && j != peer) || !kr->peers[j].has_old_in)
+			continue;
+		kr->peers[j].has_old_in = false;
+		bft_mac_key_clear(&kr->peers[j].old_in);
+	}
+}
+
+/* Verify tag under p's current in-key, or the previous one in its grace. */
+static int verify_in(struct kr_peer *p, const void *msg, size_t len,
+		     const uint8_t tag[BFT_MAC_LEN])
+{
+	int rc = bft_mac_verify(&p->in, msg, len, tag);
+
+	if (rc == BFT_E_AUTH && p->has_old_in)
+		rc = bft_mac_verify(&p->old_in, msg, len, tag);
+	return rc;
 }
 
 int bft_keyring_mac(struct bft_keyring *kr, uint32_t to, const void *msg,
@@ -233,7 +344,7 @@ int bft_keyring_mac_verify(struct bft_keyring *kr, uint32_t from, const void *ms
 	p = keyed_peer(kr, from);
 	if (p == NULL)
 		return BFT_E_PEER;
-	return bft_mac_verify(&p->in, msg, len, tag);
+	return verify_in(p, msg, len, tag);
 }
 
 /* What an authenticator's MACs cover: the message, or for a long one its
@@ -284,8 +395,7 @@ int bft_keyring_auth_verify(struct bft_keyring *kr, uint32_t from, const void *m
 	if (p == NULL)
 		return BFT_E_PEER;
 	msg = auth_input(msg, &len, d);
-	return bft_mac_verify(&p->in, msg, len,
-			      tags + (size_t)kr->self * BFT_MAC_LEN);
+	return verify_in(p, msg, len, tags + (size_t)kr->self * BFT_MAC_LEN);
 }
 
 int bft_keyring_sign(struct bft_keyring *kr, const void *msg, size_t len,

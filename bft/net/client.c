@@ -135,8 +135,15 @@ static void on_datagram(void *data, const uint8_t *buf, size_t len,
 	uint32_t id;
 
 	(void)from;
-	if (bft_msg_decode(buf, len, c->unrep ? 1 : c->cfg->n, &c->msg) != BFT_OK ||
-	    c->msg.hdr.type != BFT_MSG_REPLY)
+	if (bft_msg_decode(buf, len, c->unrep ? 1 : c->cfg->n, &c->msg) != BFT_OK)
+		return;
+	if (c->msg.hdr.type == BFT_MSG_NEW_KEY && !c->unrep) {
+		/* A replica's fresh key holds for every lane of this group. */
+		for (id = 0; id < c->n_lanes; id++)
+			bft_client_core_recv(c->lanes[id].core, buf, len);
+		return;
+	}
+	if (c->msg.hdr.type != BFT_MSG_REPLY)
 		return;
 	id = c->msg.u.reply.client;
 	if (id < c->first_id || id - c->first_id >= c->n_lanes)

@@ -972,7 +972,8 @@ START_TEST(header_flags_rejected)
 	uint8_t type = sample_type[s];
 	uint16_t base = (uint16_t)(buf[2] | buf[3] << 8);
 	uint16_t allowed = type == BFT_MSG_REQUEST ? BFT_REQ_FLAGS_ALL :
-			   type == BFT_MSG_REPLY ? BFT_REP_FLAGS_ALL : 0;
+			   type == BFT_MSG_REPLY ? BFT_REP_FLAGS_ALL :
+			   type == BFT_MSG_NEW_KEY ? BFT_NK_FLAGS_ALL : 0;
 
 	for (int bit = 0; bit < 16; bit++) {
 		uint16_t f = (uint16_t)(base | 1u << bit);

@@ -9,7 +9,7 @@
  * Python's `cryptography`). Then the keyring of a 4-replica + 2-client
  * configuration: MAC and authenticator round trips and every rejection
  * (flipped message/tag bits, wrong sender, client pairs, ids out of range,
- * signatures by another node, rekeyed epochs, bad arguments).
+ * signatures by another node, NEW-KEY refreshes with and without grace, bad arguments).
  *
  * Never: pass because a value was compared with itself; every expectation is
  * either a published vector or a value computed by a second, independent path.
@@ -791,53 +791,69 @@ START_TEST(keyring_signatures)
 }
 END_TEST
 
-START_TEST(keyring_rekey)
+START_TEST(keyring_refresh)
 {
 	uint8_t t0[BFT_MAC_LEN], t1[BFT_MAC_LEN], tags[NR * BFT_MAC_LEN];
+	uint8_t sec[BFT_KEY_LEN], pub[BFT_KEY_LEN], zero[BFT_KEY_LEN] = { 0 };
 	const size_t len = sizeof(kmsg) - 1;
 
 	/* Epoch-0 tag 0→1 and an epoch-0 authenticator from client 4. */
 	ck_assert_int_eq(bft_keyring_mac(kr[0], 1, kmsg, len, t0), BFT_OK);
 	ck_assert_int_eq(bft_keyring_auth(kr[4], kmsg, len, tags), BFT_OK);
 
-	/* Sender moves to epoch 1 (dir 1), receiver not yet: new tags fail. */
-	ck_assert_int_eq(bft_keyring_rekey(kr[0], 1, 1, 1), BFT_OK);
+	/* Replica 0 takes a fresh key (no grace): its new tags fail at 1 until
+	 * 1 hears of the key, and then the old ones fail there. */
+	memset(sec, 0x5a, sizeof(sec));
+	ck_assert_int_eq(bft_keyring_refresh(kr[0], 5, sec, pub, false), BFT_OK);
+	ck_assert_uint_eq(bft_keyring_epoch(kr[0]), 5);
 	ck_assert_int_eq(bft_keyring_mac(kr[0], 1, kmsg, len, t1), BFT_OK);
 	ck_assert(memcmp(t0, t1, BFT_MAC_LEN) != 0);
 	ck_assert_int_eq(bft_keyring_mac_verify(kr[1], 0, kmsg, len, t1), BFT_E_AUTH);
-	ck_assert_int_eq(bft_keyring_mac_verify(kr[1], 0, kmsg, len, t0), BFT_OK);
-	/* Receiver moves too (dir 2): new tags pass, old ones fail. */
-	ck_assert_int_eq(bft_keyring_rekey(kr[1], 0, 1, 2), BFT_OK);
+	ck_assert_int_eq(bft_keyring_peer_refresh(kr[1], 0, 5, pub, false), BFT_OK);
+	ck_assert_uint_eq(bft_keyring_peer_epoch(kr[1], 0), 5);
 	ck_assert_int_eq(bft_keyring_mac_verify(kr[1], 0, kmsg, len, t1), BFT_OK);
 	ck_assert_int_eq(bft_keyring_mac_verify(kr[1], 0, kmsg, len, t0), BFT_E_AUTH);
-	/* The other direction (1→0) was not touched. */
+	/* The reverse direction changed too (both keys are D_0's). */
 	ck_assert_int_eq(bft_keyring_mac(kr[1], 0, kmsg, len, t0), BFT_OK);
 	ck_assert_int_eq(bft_keyring_mac_verify(kr[0], 1, kmsg, len, t0), BFT_OK);
-	/* Going back to epoch 0 on both ends restores the old keys. */
-	ck_assert_int_eq(bft_keyring_rekey(kr[0], 1, 0, 3), BFT_OK);
-	ck_assert_int_eq(bft_keyring_rekey(kr[1], 0, 0, 3), BFT_OK);
-	ck_assert_int_eq(bft_keyring_mac(kr[0], 1, kmsg, len, t1), BFT_OK);
+	/* A replayed or older NEW-KEY changes nothing. */
+	ck_assert_int_eq(bft_keyring_peer_refresh(kr[1], 0, 5, pub, false), BFT_E_INVAL);
+	ck_assert_int_eq(bft_keyring_peer_refresh(kr[1], 0, 4, zero, false), BFT_E_INVAL);
+	ck_assert_int_eq(bft_keyring_refresh(kr[0], 5, sec, pub, false), BFT_E_INVAL);
+	/* A low-order point is refused and the pair keeps working. */
+	ck_assert_int_eq(bft_keyring_peer_refresh(kr[1], 0, 9, zero, false), BFT_E_INVAL);
+	ck_assert_uint_eq(bft_keyring_peer_epoch(kr[1], 0), 5);
 	ck_assert_int_eq(bft_keyring_mac_verify(kr[1], 0, kmsg, len, t1), BFT_OK);
 
-	/* Replica 2 rekeys its link with client 4 (both directions, epoch 7):
-	 * client 4's old authenticator fails at 2 but still passes at 3. */
-	ck_assert_int_eq(bft_keyring_rekey(kr[2], 4, 7, 3), BFT_OK);
+	/* With grace: 1's tag made before 0's next refresh still passes at 0
+	 * until the grace ends. */
+	ck_assert_int_eq(bft_keyring_mac(kr[1], 0, kmsg, len, t0), BFT_OK);
+	sec[0] ^= 1;
+	ck_assert_int_eq(bft_keyring_refresh(kr[0], 6, sec, pub, true), BFT_OK);
+	ck_assert_int_eq(bft_keyring_mac_verify(kr[0], 1, kmsg, len, t0), BFT_OK);
+	bft_keyring_drop_old(kr[0], UINT32_MAX);
+	ck_assert_int_eq(bft_keyring_mac_verify(kr[0], 1, kmsg, len, t0), BFT_E_AUTH);
+	ck_assert_int_eq(bft_keyring_peer_refresh(kr[1], 0, 6, pub, false), BFT_OK);
+	ck_assert_int_eq(bft_keyring_mac(kr[1], 0, kmsg, len, t0), BFT_OK);
+	ck_assert_int_eq(bft_keyring_mac_verify(kr[0], 1, kmsg, len, t0), BFT_OK);
+
+	/* Replica 2's fresh key: client 4's old authenticator fails at 2 but
+	 * still passes at 3; once 4 hears of it, its new one passes at both. */
+	memset(sec, 0x33, sizeof(sec));
+	ck_assert_int_eq(bft_keyring_refresh(kr[2], 7, sec, pub, false), BFT_OK);
 	ck_assert_int_eq(bft_keyring_auth_verify(kr[2], 4, kmsg, len, tags), BFT_E_AUTH);
 	ck_assert_int_eq(bft_keyring_auth_verify(kr[3], 4, kmsg, len, tags), BFT_OK);
-	ck_assert_int_eq(bft_keyring_rekey(kr[4], 2, 7, 3), BFT_OK);
+	ck_assert_int_eq(bft_keyring_peer_refresh(kr[4], 2, 7, pub, false), BFT_OK);
 	ck_assert_int_eq(bft_keyring_auth(kr[4], kmsg, len, tags), BFT_OK);
 	ck_assert_int_eq(bft_keyring_auth_verify(kr[2], 4, kmsg, len, tags), BFT_OK);
 	ck_assert_int_eq(bft_keyring_auth_verify(kr[3], 4, kmsg, len, tags), BFT_OK);
 
 	/* Rejections. */
-	ck_assert_int_eq(bft_keyring_rekey(kr[0], 1, 2, 0), BFT_E_INVAL);
-	ck_assert_int_eq(bft_keyring_rekey(kr[0], 1, 2, 4), BFT_E_INVAL);
-	ck_assert_int_eq(bft_keyring_rekey(kr[0], 1, 2, -1), BFT_E_INVAL);
-	ck_assert_int_eq(bft_keyring_rekey(kr[0], 0, 2, 3), BFT_E_PEER);  /* self */
-	ck_assert_int_eq(bft_keyring_rekey(kr[4], 5, 2, 3), BFT_E_PEER);  /* client pair */
-	ck_assert_int_eq(bft_keyring_rekey(kr[0], NN, 2, 3), BFT_E_PEER);
-	ck_assert_int_eq(bft_keyring_rekey(kr[0], UINT32_MAX, 2, 3), BFT_E_PEER);
-	ck_assert_int_eq(bft_keyring_rekey(NULL, 1, 2, 3), BFT_E_INVAL);
+	ck_assert_int_eq(bft_keyring_peer_refresh(kr[0], 0, 9, pub, false), BFT_E_PEER);
+	ck_assert_int_eq(bft_keyring_peer_refresh(kr[4], 5, 9, pub, false), BFT_E_PEER);
+	ck_assert_int_eq(bft_keyring_peer_refresh(kr[0], NN, 9, pub, false), BFT_E_PEER);
+	ck_assert_int_eq(bft_keyring_peer_refresh(NULL, 1, 9, pub, false), BFT_E_INVAL);
+	ck_assert_int_eq(bft_keyring_refresh(NULL, 9, sec, pub, false), BFT_E_INVAL);
 }
 END_TEST
 
@@ -960,7 +976,7 @@ static Suite *crypto_suite(void)
 	tcase_add_test(ring, keyring_auth_roundtrip);
 	tcase_add_test(ring, keyring_auth_long_messages);
 	tcase_add_test(ring, keyring_signatures);
-	tcase_add_test(ring, keyring_rekey);
+	tcase_add_test(ring, keyring_refresh);
 	tcase_add_test(ring, keyring_new_rejects);
 	tcase_add_test(ring, keyring_null_args);
 	suite_add_tcase(s, ring);

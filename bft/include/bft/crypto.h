@@ -14,9 +14,16 @@
  *   - Ed25519 signatures (BFT_SIG_LEN = 64) for the rare messages that must be
  *     forwarded as proof (CHECKPOINT, VIEW-CHANGE, NEW-VIEW, NEW-KEY).
  *   - X25519 + HKDF-SHA-256 to derive directional pairwise session keys:
- *       k(i→j, epoch) = HKDF(ikm = X25519(i, j), salt = "bfs-pbft-v1",
- *                            info = "mac" || u32le(i) || u32le(j) || u64le(epoch))
- *     Both i and j can compute k(i→j); keys differ per direction.
+ *       k(i→j) = HKDF(ikm = X25519(D_i, D_j), salt = "bfs-pbft-v1",
+ *                     info = "mac" || u32le(i) || u32le(j) || u64le(e_i + e_j))
+ *     where D_x is node x's current X25519 key and e_x its epoch: at first
+ *     the configured key pair (epoch 0); after x's NEW-KEY (TOCS '02
+ *     §4.3.1) the fresh key it announced, signed, with a higher epoch.
+ *     Both i and j can compute k(i→j); keys differ per direction; a fresh
+ *     key of either node changes every key of its pairs, so keys an
+ *     attacker read from a compromised node stop working once it
+ *     refreshes (the Ed25519 signing key must stay secret: the paper keeps
+ *     it in a secure co-processor).
  *
  * Everything here is deterministic except bft_keypair_generate(), which
  * draws from OpenSSL's RNG; the pure core only calls the deterministic part.
@@ -127,9 +134,27 @@ int bft_keyring_new(uint32_t self, uint32_t n_replicas, uint32_t n_nodes,
 void bft_keyring_free(struct bft_keyring *kr);
 uint32_t bft_keyring_self(const struct bft_keyring *kr);
 
-/* Re-derive the session keys between self and peer for a new epoch (NEW-KEY,
- * proactive recovery). dir: 1 = self→peer, 2 = peer→self, 3 = both. */
-int bft_keyring_rekey(struct bft_keyring *kr, uint32_t peer, uint64_t epoch, int dir);
+/* NEW-KEY (TOCS '02 §4.3.1): take the X25519 private key `sec` (fresh
+ * random bytes) as own key of `epoch` (> the current one, else
+ * BFT_E_INVAL), write its public half to pub, and re-derive every pair.
+ * With keep_old, each peer's previous in-key is still accepted until
+ * bft_keyring_drop_old (messages already in flight); without, at once not.
+ * On failure nothing changes. */
+int bft_keyring_refresh(struct bft_keyring *kr, uint64_t epoch,
+			const uint8_t sec[BFT_KEY_LEN], uint8_t pub[BFT_KEY_LEN],
+			bool keep_old);
+/* A peer's NEW-KEY (whose signature the caller verified): its key `pub` of
+ * `epoch`, which must be above the peer's current one (BFT_E_INVAL: a
+ * replay or reordering; nothing changes). keep_old as above. */
+int bft_keyring_peer_refresh(struct bft_keyring *kr, uint32_t peer, uint64_t epoch,
+			     const uint8_t pub[BFT_KEY_LEN], bool keep_old);
+/* Own current X25519 public key. */
+int bft_keyring_dh_pub(const struct bft_keyring *kr, uint8_t pub[BFT_KEY_LEN]);
+/* Own epoch / a keyed peer's epoch (0 for others). */
+uint64_t bft_keyring_epoch(const struct bft_keyring *kr);
+uint64_t bft_keyring_peer_epoch(const struct bft_keyring *kr, uint32_t peer);
+/* End the grace of previous in-keys: of `peer`, or all if UINT32_MAX. */
+void bft_keyring_drop_old(struct bft_keyring *kr, uint32_t peer);
 
 /* One MAC from self to `to` (replies, point-to-point messages). */
 int bft_keyring_mac(struct bft_keyring *kr, uint32_t to, const void *msg,

@@ -52,6 +52,8 @@ enum bft_trace_kind {
 	BFT_TRACE_BEHIND = 6,      /* replica is behind a stable checkpoint (seq) */
 	BFT_TRACE_TRANSFERRED = 7, /* state of checkpoint seq (digest) installed by
 				      state transfer */
+	BFT_TRACE_RECOVERED = 8,   /* proactive recovery done: state verified at
+				      stable checkpoint seq (digest) */
 };
 
 struct bft_trace {

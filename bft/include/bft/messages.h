@@ -65,6 +65,7 @@
  *   DATA          u64 seq, u64 index, u32 offset, u32 total, u32 len,
  *                 data[len] (offset + len ≤ total)                   MAC
  *   NEW-KEY       u64 epoch, u8[32] new X25519 public key            sig
+ *                 flags: BFT_NK_RECOVERY, BFT_NK_WANT
  *   QUERY-STABLE  u64 nonce                                          auth(n)
  *   REPLY-STABLE  u64 nonce, u64 last checkpoint, u64 last prepared  MAC
  *
@@ -127,8 +128,13 @@ enum bft_msg_type {
 #define BFT_REP_DIGEST 0x0002u
 #define BFT_REP_READ_ONLY 0x0004u
 #define BFT_REP_FLAGS_ALL 0x0007u
+#define BFT_NK_RECOVERY 0x0001u  /* the sender is recovering: its old keys are
+				    void at once, no grace */
+#define BFT_NK_WANT 0x0002u      /* please send me your current NEW-KEY */
+#define BFT_NK_FLAGS_ALL 0x0003u
 #define BFT_STATUS_VIEW_CHANGING 0x0001u
 #define BFT_STATUS_NEED_STATE 0x0002u
+#define BFT_STATUS_RECOVERING 0x0004u /* proactive recovery under way */
 
 /* Which trailer a message type carries. */
 enum bft_trailer { BFT_TRAILER_AUTH, BFT_TRAILER_MAC, BFT_TRAILER_SIG };
@@ -259,6 +265,7 @@ struct bft_data {
 };
 
 struct bft_new_key {
+	uint16_t flags;          /* header flags: BFT_NK_* */
 	uint64_t epoch;
 	uint8_t dh_pub[BFT_KEY_LEN];
 };
