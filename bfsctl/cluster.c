@@ -218,13 +218,33 @@ int cluster_up(const char *dir, const char *bfsd_path, const char *nfsproxy_path
 	return ok ? 0 : 1;
 }
 
+/* The process has exited: gone, or a zombie its reaper has not collected
+ * yet (it holds no socket, file or lock any more). */
+static bool exited(pid_t pid)
+{
+	char path[64], buf[256], *paren;
+	FILE *f;
+	size_t n;
+
+	if (kill(pid, 0) < 0 && errno == ESRCH)
+		return true;
+	snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
+	if (!(f = fopen(path, "r")))
+		return true;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	paren = strrchr(buf, ')');
+	return paren && paren[1] == ' ' && paren[2] == 'Z';
+}
+
 static bool stop_pid(pid_t pid)
 {
 	int waited;
 
 	kill(pid, SIGTERM);
 	for (waited = 0; waited < STOP_WAIT_MS; waited += 20) {
-		if (kill(pid, 0) < 0 && errno == ESRCH)
+		if (exited(pid))
 			return true;
 		nanosleep(&(struct timespec){ .tv_nsec = 20000000 }, NULL);
 	}
