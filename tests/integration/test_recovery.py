@@ -31,12 +31,11 @@ import os
 import signal
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import test_restart as tr  # noqa: E402  (Writer, verify, wait_count, check, pid_of)
+import test_restart as tr  # noqa: E402  (Writer, verify, mount, tear_down, check, ...)
 
 check = tr.check
 STALL_LIMIT_S = 15  # a stalled cluster, not a slow one: a recovering primary costs a
@@ -161,20 +160,13 @@ def part_b(bfsctl, c, w):
 
 def main():
     bfsctl, bfs_mount, bfs_corrupt = sys.argv[1], sys.argv[2], sys.argv[3]
-    try:
-        os.close(os.open("/dev/fuse", os.O_RDWR))
-    except OSError as e:
-        print("SKIP: /dev/fuse unavailable (%s)" % e)
+    why = tr.fuse_unusable()
+    if why:
+        print(why)
         return 77
-    d = tempfile.mkdtemp(prefix="bfs-recovery-test-")
-    c, m = os.path.join(d, "c"), os.path.join(d, "m")
-    os.mkdir(m)
-    base = 44000 + os.getpid() % 400 * 10
+    d, c, m, conf = tr.new_cluster(bfsctl, "bfs-recovery-test-", 44000)
     p = None
     try:
-        subprocess.run([bfsctl, "init", "--dir", c, "--base-port", str(base)], check=True,
-                       stdout=subprocess.DEVNULL)
-        conf = os.path.join(c, "bfs.conf")
         with open(conf) as f:  # short checkpoint intervals: recoveries take seconds
             text = f.read()
         for k, v in (("checkpoint_interval", 32), ("log_window", 64)):
@@ -184,13 +176,8 @@ def main():
         with open(conf, "w") as f:
             f.write(text)
         tr.up(bfsctl, c)
-        log = open(os.path.join(d, "mount.log"), "w")
-        p = subprocess.Popen([bfs_mount, "-f", "bft:" + conf, m], stdout=log, stderr=log)
-        end = time.time() + 20
-        while not os.path.ismount(m) and time.time() < end and p.poll() is None:
-            time.sleep(0.05)
-        if not os.path.ismount(m):
-            check(False, "bfs-mount did not mount")
+        p, mounted = tr.mount(bfs_mount, conf, m, d)
+        if not mounted:
             return 1
         w = tr.Writer(m, "r")
         w.start()
@@ -211,18 +198,7 @@ def main():
         r = run([bfsctl, "status", "--dir", c])
         check(r.returncode == 0, "bfsctl status: not all replicas up and agreeing")
     finally:
-        if os.path.ismount(m):
-            subprocess.run(["fusermount3", "-u", m], capture_output=True)
-        if p is not None:
-            try:
-                p.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                p.kill()
-        subprocess.run([bfsctl, "down", "--dir", c], capture_output=True, timeout=60)
-        if tr.failures:
-            print("logs kept in", d, file=sys.stderr)
-        else:
-            subprocess.run(["rm", "-rf", d])
+        tr.tear_down(bfsctl, c, m, p, d)
     return 1 if tr.failures else 0
 
 
