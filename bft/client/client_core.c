@@ -344,6 +344,9 @@ static void recv_new_key(struct bft_client_core *c)
 	}
 	if (bft_keyring_peer_refresh(c->kr, from, k->epoch, k->dh_pub, false) != BFT_OK)
 		clog_(c, BFT_LOG_WARN, "dropped NEW-KEY from replica %u: unusable key", from);
+	else
+		clog_(c, BFT_LOG_DEBUG, "replica %u has a new key (epoch %llu)", from,
+		      (unsigned long long)k->epoch);
 }
 
 void bft_client_core_recv(struct bft_client_core *c, const uint8_t *buf, size_t len)

@@ -162,5 +162,13 @@ void log_vote(struct bft_replica *r, bool commit)
 		e->prep_have |= 1ull << from;
 		memcpy(e->prep_digest[from], p->digest, BFT_DIGEST_LEN);
 	}
+	/* f+1 others voted for this batch: one of them is correct and checked
+	 * its requests' authenticators, which may no longer verify here (a
+	 * NEW-KEY came in between). */
+	if (e->n_missing && e->has_pp && !e->vouched &&
+	    count_votes(r, (commit ? e->commit_have : e->prep_have) & ~(1ull << r->cfg.id),
+			commit ? e->commit_digest : e->prep_digest, e->digest,
+			BFT_MAX_REPLICAS) > r->cfg.f)
+		vouch(r, e);
 	log_update_state(r, e);
 }

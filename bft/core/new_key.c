@@ -13,9 +13,12 @@
  *     key. The epoch is the wall clock in µs (or one more than the last),
  *     so a replayed or reordered NEW-KEY (epoch not above the known one)
  *     changes nothing.
- *   - A periodic refresh keeps accepting the previous in-keys for
- *     NK_GRACE_US (messages already in flight); a recovery refresh
- *     (BFT_NK_RECOVERY) does not, here or at the peers.
+ *   - A refresh keeps accepting the previous in-keys for one refresh
+ *     period (at least NK_GRACE_MIN_US): messages in flight, requests
+ *     relayed inside pre-prepares, clients that have not heard yet. This
+ *     is the paper's window: a key stays good for two refresh periods
+ *     (TOCS '02 §4.3.3, T_v = 2 T_k + T_r). A recovery refresh
+ *     (BFT_NK_RECOVERY) keeps no old key, here or at the peers.
  *   - Lost NEW-KEYs heal themselves: a message from a peer whose MAC does
  *     not verify makes the replica send its own NEW-KEY flagged
  *     BFT_NK_WANT, which the peer answers with its current one; so does a
@@ -23,8 +26,10 @@
  *     (NK_GAP_US), so forged traffic buys at most one small datagram per
  *     node id and gap.
  *   - Clients never refresh (their keys stay the configured ones); they
- *     learn a replica's key from the NEW-KEY it sends to the clients it
- *     has served, or answers to a request that failed to verify.
+ *     learn a replica's key from the NEW-KEY it sends to every client
+ *     (the runtime drops it for a client whose address it does not know),
+ *     or from the one it answers a request with that did not verify, or
+ *     verified only under an old key.
  *
  * Needs io->random; without it the replica keeps its configured keys and
  * still follows its peers' NEW-KEYs.
@@ -35,7 +40,8 @@
 
 #include "replica_internal.h"
 
-#define NK_GRACE_US 2000000ull /* previous in-keys stay valid this long */
+#define NK_GRACE_MIN_US 2000000ull /* previous in-keys stay valid at least this
+					long, and at most a refresh period */
 #define NK_GAP_US 50000ull     /* at most one NEW-KEY to a node per gap */
 
 /* Sign ⟨NEW-KEY, epoch, pub⟩ with flags into buf; its length or 0. */
@@ -79,6 +85,13 @@ static void nk_send(struct bft_replica *r, uint32_t to, bool want)
 
 /* A fresh key: to every replica (asking for theirs when we restarted) and
  * to every client we served. */
+static uint64_t grace_us(const struct bft_replica *r)
+{
+	uint64_t period = r->cfg.key_refresh_ms * 1000;
+
+	return period > NK_GRACE_MIN_US ? period : NK_GRACE_MIN_US;
+}
+
 static void refresh(struct bft_replica *r, bool recovery, bool want)
 {
 	uint8_t sec[BFT_KEY_LEN], pub[BFT_KEY_LEN];
@@ -98,14 +111,13 @@ static void refresh(struct bft_replica *r, bool recovery, bool want)
 	}
 	r->key_epoch = epoch;
 	if (!recovery)
-		r->nk_drop_at = now + NK_GRACE_US;
+		r->nk_drop_at = now + grace_us(r);
 	nk_build_both(r, recovery ? BFT_NK_RECOVERY : 0, pub);
 	memset(r->nk_sent_us, 0, (r->cfg.n + r->cfg.n_clients) * sizeof(*r->nk_sent_us));
 	for (uint32_t j = 0; j < r->cfg.n; j++)
 		nk_send(r, j, want);
 	for (uint32_t i = 0; i < r->cfg.n_clients; i++)
-		if (r->clients[i].last_ts)
-			nk_send(r, r->cfg.n + i, false);
+		nk_send(r, r->cfg.n + i, false);
 	rlog(r, BFT_LOG_INFO, "NEW-KEY: keys refreshed (epoch %llu%s)",
 	     (unsigned long long)epoch, recovery ? ", recovering" : "");
 }
@@ -165,7 +177,7 @@ void recv_new_key(struct bft_replica *r)
 		if (err)
 			return reject(r, "NEW-KEY: unusable key");
 		if (!recovery) {
-			uint64_t until = r->io->now_us(r->io->data) + NK_GRACE_US;
+			uint64_t until = r->io->now_us(r->io->data) + grace_us(r);
 
 			if (until > r->nk_drop_at)
 				r->nk_drop_at = until;

@@ -59,6 +59,10 @@ void recovery_start(struct bft_replica *r)
 	rlog(r, BFT_LOG_INFO, "recovering: state at batch %llu, asking for the high-water mark",
 	     (unsigned long long)r->last_exec);
 	send_query(r);
+	if (BUG(r, BFT_BUG_RECOVER_EARLY)) {
+		r->recovering = false;
+		rtrace(r, BFT_TRACE_RECOVERED, r->last_exec, NULL, false);
+	}
 }
 
 void recovery_tick(struct bft_replica *r)

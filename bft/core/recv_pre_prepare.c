@@ -140,6 +140,7 @@ bool log_accept_pp(struct bft_replica *r, struct log_entry *e, const struct bft_
 		r->n_awaiting--;
 	e->n_missing = 0;
 	e->need_mask = 0;
+	e->vouched = false;
 	e->pp = malloc(m->hdr.length);
 	if (!e->pp || !attach_bodies(r, e, pp)) {
 		e->n_missing = 0; /* not counted in n_awaiting yet */
@@ -180,6 +181,10 @@ static void chosen_content(struct bft_replica *r)
 		return;
 	e->view = view;
 	note_pre_prepared(e, view, e->digest);
+	/* Its requests' authenticators may predate a NEW-KEY: the NEW-VIEW's
+	 * choice vouches for them. */
+	if (e->n_missing)
+		vouch(r, e);
 	rlog(r, BFT_LOG_DEBUG, "content of chosen batch %llu arrived (%u bodies missing)",
 	     (unsigned long long)e->seq, e->n_missing);
 	if (e->n_missing == 0)
@@ -233,8 +238,43 @@ void recv_pre_prepare(struct bft_replica *r)
 /* An authenticated request arrived from its client: complete any accepted
  * pre-prepare that was waiting for its body. In the normal case none
  * waits (n_awaiting is 0) and nothing is scanned. */
+/* Prepare only in the view the entry belongs to, and not while changing
+ * views (PBFT §4.4): an entry of a view we left gets its body attached and
+ * is prepared when a NEW-VIEW chooses it (install_view -> pp_ready). */
+static void bodies_complete(struct bft_replica *r, struct log_entry *e)
+{
+	if (e->n_missing == 0 && e->view == r->view && r->view_active)
+		pp_ready(r, e);
+}
+
+void vouch(struct bft_replica *r, struct log_entry *e)
+{
+	const struct bft_pre_prepare *pp = &r->aux.u.pre_prepare;
+	uint16_t i;
+
+	e->vouched = true;
+	if (!e->n_missing || !e->pp ||
+	    bft_msg_decode(e->pp, e->pp_len, r->cfg.n, &r->aux) != BFT_OK)
+		return;
+	for (i = 0; i < pp->count && i < e->n_entries; i++) {
+		const struct bft_pp_entry *x = &pp->entries[i];
+
+		if (!(e->need_mask >> i & 1) || e->bodies[i] || x->kind != BFT_PP_INLINE ||
+		    !(e->bodies[i] = malloc(x->raw_len)))
+			continue;
+		memcpy(e->bodies[i], x->raw, x->raw_len);
+		e->body_len[i] = x->raw_len;
+		if (--e->n_missing == 0)
+			r->n_awaiting--;
+	}
+	rlog(r, BFT_LOG_DEBUG, "batch %llu vouched for (%u bodies still missing)",
+	     (unsigned long long)e->seq, e->n_missing);
+	bodies_complete(r, e);
+}
+
 void body_arrived(struct bft_replica *r, uint32_t client, const uint8_t *raw,
-		  uint32_t len, uint64_t ts, const uint8_t digest[BFT_DIGEST_LEN])
+		  uint32_t len, uint64_t ts, const uint8_t digest[BFT_DIGEST_LEN],
+		  bool vouched_only)
 {
 	uint32_t k;
 	uint16_t i;
@@ -243,7 +283,7 @@ void body_arrived(struct bft_replica *r, uint32_t client, const uint8_t *raw,
 		struct log_entry *e = &r->log[k];
 		const struct bft_pre_prepare *pp = &r->aux.u.pre_prepare;
 
-		if (!e->seq || !e->has_pp || !e->n_missing)
+		if (!e->seq || !e->has_pp || !e->n_missing || (vouched_only && !e->vouched))
 			continue;
 		if (bft_msg_decode(e->pp, e->pp_len, r->cfg.n, &r->aux) != BFT_OK)
 			continue;
@@ -261,11 +301,6 @@ void body_arrived(struct bft_replica *r, uint32_t client, const uint8_t *raw,
 			if (--e->n_missing == 0)
 				r->n_awaiting--;
 		}
-		/* Prepare only in the view the entry belongs to, and not while
-		 * changing views (PBFT §4.4): an entry of a view we left gets
-		 * its body attached and is prepared when a NEW-VIEW chooses it
-		 * (install_view -> pp_ready). */
-		if (e->n_missing == 0 && e->view == r->view && r->view_active)
-			pp_ready(r, e);
+		bodies_complete(r, e);
 	}
 }

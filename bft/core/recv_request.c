@@ -22,8 +22,17 @@ void recv_request(struct bft_replica *r)
 		return reject(r, "sender is not a configured client");
 	if (q->timestamp == 0)
 		return reject(r, "timestamp 0 is reserved");
-	if (!verify_auth(r, &r->in))
+	if (!verify_auth(r, &r->in)) {
+		/* A body relayed after a NEW-KEY: good for a batch others
+		 * vouch for, if its digest is the one the batch names. */
+		if (r->n_awaiting) {
+			bft_request_digest(node, q->timestamp, r->in.hdr.flags, q->op,
+					   q->op_len, digest);
+			body_arrived(r, node, r->in.raw, r->in.hdr.length, q->timestamp,
+				     digest, true);
+		}
 		return reject(r, "bad authenticator");
+	}
 	if (r->in.hdr.flags & BFT_REQ_READ_ONLY)
 		return execute_read_only(r, node, &r->in);
 	if (q->timestamp < c->last_ts && !BUG(r, BFT_BUG_REEXECUTE))
@@ -40,7 +49,7 @@ void recv_request(struct bft_replica *r)
 	bft_request_digest(node, q->timestamp, r->in.hdr.flags, q->op, q->op_len, digest);
 	if (q->op_len > r->cfg.big_request)
 		held_store(c, r->in.raw, r->in.hdr.length, q->timestamp, digest);
-	body_arrived(r, node, r->in.raw, r->in.hdr.length, q->timestamp, digest);
+	body_arrived(r, node, r->in.raw, r->in.hdr.length, q->timestamp, digest, false);
 	if (is_primary(r) && r->view_active) {
 		primary_enqueue(r, node, r->in.raw, r->in.hdr.length, q->timestamp);
 		return;

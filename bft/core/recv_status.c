@@ -13,6 +13,9 @@
  * A peer in an older view, or changing to ours, gets the view-change state
  * instead: the VIEW-CHANGEs we hold and the NEW-VIEW (view_change.c).
  */
+#include <string.h>
+
+#include "bft/le.h"
 #include "replica_internal.h"
 
 /* The last seq executed here and committed in the current view, with every
@@ -47,12 +50,30 @@ void send_status(struct bft_replica *r)
 	send_to_replicas(r, r->out, len, trailer);
 }
 
+/* A pre-prepare we made ourselves goes out with an authenticator under the
+ * current keys (a NEW-KEY may have come since); others' are relayed as
+ * they are (what they certify by digest still counts, new_view.c). */
+static void resend_pp(struct bft_replica *r, uint32_t to, struct log_entry *e)
+{
+	uint32_t tlen = bft_msg_trailer_len(BFT_MSG_PRE_PREPARE, r->cfg.n);
+	uint32_t sender = e->pp_len >= 8 ? bft_get_le32(e->pp + 4) : UINT32_MAX;
+
+	if (sender != r->cfg.id || e->pp_len < tlen || e->pp_len > BFT_MAX_MSG) {
+		r->io->send(r->io->data, to, e->pp, e->pp_len);
+		return;
+	}
+	memcpy(r->out, e->pp, e->pp_len);
+	if (bft_keyring_auth(r->kr, r->out, e->pp_len - tlen, r->out + e->pp_len - tlen) ==
+	    BFT_OK)
+		r->io->send(r->io->data, to, r->out, e->pp_len);
+}
+
 static void resend_entry(struct bft_replica *r, uint32_t to, struct log_entry *e)
 {
 	uint16_t i;
 
 	if (e->pp) /* null requests have no pre-prepare: the NEW-VIEW is theirs */
-		r->io->send(r->io->data, to, e->pp, e->pp_len);
+		resend_pp(r, to, e);
 	for (i = 0; i < e->n_entries; i++)
 		if (e->bodies[i])
 			r->io->send(r->io->data, to, e->bodies[i], e->body_len[i]);
@@ -90,16 +111,6 @@ void recv_status(struct bft_replica *r)
 		send_view_state(r, from, changing);
 	if (s->view != r->view || changing || !r->view_active)
 		return;
-	/* A peer that has not even executed up to our stable checkpoint needs
-	 * its state, and maybe a checkpoint someone can still serve. */
-	if (s->last_exec < r->h)
-		r->lagging |= 1ull << from;
-	else if ((r->lagging &= ~(1ull << from)) == 0)
-		checkpoint_reached(r); /* it caught up: nothing to wait for */
-	if (s->last_exec < r->h && r->last_exec == r->next_seq)
-		primary_pad(r);
-	if (s->last_exec < r->h && !is_primary(r))
-		checkpoint_wanted(r, false);
 	/* A recovering peer needs checkpoints up to its high-water mark, even
 	 * when no client asks for anything (recovery.c). */
 	if (s->flags & BFT_STATUS_RECOVERING) {
@@ -110,6 +121,16 @@ void recv_status(struct bft_replica *r)
 		if (!is_primary(r))
 			checkpoint_wanted(r, true);
 	}
+	/* A peer that has not even executed up to our stable checkpoint needs
+	 * its state, and maybe a checkpoint someone can still serve. */
+	if (s->last_exec < r->h)
+		r->lagging |= 1ull << from;
+	else if ((r->lagging &= ~(1ull << from)) == 0 && !peer_recovering(r))
+		checkpoint_reached(r); /* it caught up: nothing to wait for */
+	if (s->last_exec < r->h && r->last_exec == r->next_seq)
+		primary_pad(r);
+	if (s->last_exec < r->h && !is_primary(r))
+		checkpoint_wanted(r, false);
 	if (s->last_exec >= r->h + r->cfg.log_window)
 		return; /* ahead of us (or lying): nothing to resend */
 	first = (s->last_exec > r->h_keep ? s->last_exec : r->h_keep) + 1;

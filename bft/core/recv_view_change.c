@@ -76,10 +76,16 @@ void recv_view_change(struct bft_replica *r)
 	uint32_t from = r->in.hdr.sender;
 	struct vc_slot *s;
 
-	if (from >= r->cfg.n || from == r->cfg.id)
-		return reject(r, "sender is not another replica");
+	if (from >= r->cfg.n)
+		return reject(r, "sender is not a replica");
 	s = &r->vcs[from];
-	if (s->raw && s->view >= vc->new_view) {
+	if (from == r->cfg.id) {
+		/* Our own, relayed back: a restart that lost the log (or a
+		 * recovery) lost it, and a held NEW-VIEW names it. */
+		if (!r->pending_nv.raw || r->pending_nv.view != vc->new_view)
+			return;
+		s = &r->nv_cand[from];
+	} else if (s->raw && s->view >= vc->new_view) {
 		/* Older than what we hold: only useful to a held NEW-VIEW. */
 		if (!r->pending_nv.raw || r->pending_nv.view != vc->new_view)
 			return;

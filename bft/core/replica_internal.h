@@ -94,6 +94,8 @@ struct log_entry {
 	uint32_t pp_len;
 	uint64_t nondet;
 	uint16_t n_missing;      /* needed request bodies not yet held */
+	bool vouched;            /* f+1 others (or a NEW-VIEW) vouch for the batch:
+				    its requests need no authenticator here */
 	uint64_t need_mask;      /* batch entries that need a body: digest-only
 				    ones, and inline ones whose client
 				    authenticator fails here (a faulty relay
@@ -455,6 +457,9 @@ bool log_accept_pp(struct bft_replica *r, struct log_entry *e, const struct bft_
 void send_prepare_to(struct bft_replica *r, uint32_t to, uint8_t type, struct log_entry *e);
 void send_status(struct bft_replica *r);
 void body_arrived(struct bft_replica *r, uint32_t client, const uint8_t *raw,
-		  uint32_t len, uint64_t ts, const uint8_t digest[BFT_DIGEST_LEN]);
+		  uint32_t len, uint64_t ts, const uint8_t digest[BFT_DIGEST_LEN],
+		  bool vouched_only);
+/* The batch of e is vouched for: take its inline requests as they are. */
+void vouch(struct bft_replica *r, struct log_entry *e);
 
 #endif

@@ -26,10 +26,11 @@ void send_to_replicas(struct bft_replica *r, uint8_t *buf, int len, uint8_t *tra
 			r->io->send(r->io->data, j, buf, (size_t)len);
 }
 
-/* A MAC that fails may be a key one side has not heard of (new_key.c). */
+/* A MAC that fails, or passes only under a key in its grace, may be a key
+ * one side has not heard of (new_key.c). */
 static bool mac_result(struct bft_replica *r, const struct bft_msg *m, int err)
 {
-	if (err == BFT_E_AUTH)
+	if (err == BFT_E_AUTH || (err == BFT_OK && bft_keyring_last_was_old(r->kr)))
 		new_key_mismatch(r, m->hdr.sender);
 	return err == BFT_OK;
 }

@@ -244,9 +244,12 @@ void view_change_timer(struct bft_replica *r)
 {
 	if (r->view_active && !r->timed_client)
 		return;
-	if (r->view_active && r->st.active) {
+	if ((r->view_active && r->st.active) || r->recovering) {
 		/* Our requests wait for our own state, not for the primary
-		 * (state_transfer.c): suspect it again once we have it. */
+		 * (state_transfer.c): suspect it again once we have it. A
+		 * recovering replica counts as faulty and moves to a later
+		 * view only with f+1 others (check_join), never alone: it
+		 * would wait there for a NEW-VIEW nobody else asks for. */
 		r->io->set_timer(r->io->data, BFT_TIMER_VIEW_CHANGE, r->vc_timeout_ms);
 		return;
 	}
@@ -295,10 +298,12 @@ void send_view_state(struct bft_replica *r, uint32_t to, bool changing)
 			if (r->vcs[j].raw && r->vcs[j].view == r->view && j != to)
 				r->io->send(r->io->data, to, r->vcs[j].raw, r->vcs[j].len);
 	}
+	/* The NEW-VIEW first, so the peer holds it when its VIEW-CHANGEs
+	 * come, its own among them (a restart may have lost that one). */
 	if (r->view_active && r->nv.raw && r->nv.view == r->view) {
-		for (j = 0; j < r->cfg.n; j++)
-			if (r->nv_set[j].raw && j != to)
-				r->io->send(r->io->data, to, r->nv_set[j].raw, r->nv_set[j].len);
 		r->io->send(r->io->data, to, r->nv.raw, r->nv.len);
+		for (j = 0; j < r->cfg.n; j++)
+			if (r->nv_set[j].raw)
+				r->io->send(r->io->data, to, r->nv_set[j].raw, r->nv_set[j].len);
 	}
 }

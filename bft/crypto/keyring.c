@@ -54,6 +54,7 @@ struct bft_keyring {
 	EVP_PKEY *sign_sec; /* own Ed25519 private key, parsed */
 	EVP_PKEY *dh_sec;   /* own current X25519 private key, parsed */
 	uint64_t epoch;     /* its epoch (0: the configured key) */
+	bool last_old;      /* the last verification passed under an old key */
 	struct kr_peer *peers; /* [n_nodes] */
 };
 
@@ -311,14 +312,22 @@ void bft_keyring_drop_old(struct bft_keyring *kr, uint32_t peer)
 }
 
 /* Verify tag under p's current in-key, or the previous one in its grace. */
-static int verify_in(struct kr_peer *p, const void *msg, size_t len,
-		     const uint8_t tag[BFT_MAC_LEN])
+static int verify_in(struct bft_keyring *kr, struct kr_peer *p, const void *msg,
+		     size_t len, const uint8_t tag[BFT_MAC_LEN])
 {
 	int rc = bft_mac_verify(&p->in, msg, len, tag);
 
-	if (rc == BFT_E_AUTH && p->has_old_in)
+	kr->last_old = false;
+	if (rc == BFT_E_AUTH && p->has_old_in) {
 		rc = bft_mac_verify(&p->old_in, msg, len, tag);
+		kr->last_old = rc == BFT_OK;
+	}
 	return rc;
+}
+
+bool bft_keyring_last_was_old(const struct bft_keyring *kr)
+{
+	return kr != NULL && kr->last_old;
 }
 
 int bft_keyring_mac(struct bft_keyring *kr, uint32_t to, const void *msg,
@@ -344,7 +353,7 @@ int bft_keyring_mac_verify(struct bft_keyring *kr, uint32_t from, const void *ms
 	p = keyed_peer(kr, from);
 	if (p == NULL)
 		return BFT_E_PEER;
-	return verify_in(p, msg, len, tag);
+	return verify_in(kr, p, msg, len, tag);
 }
 
 /* What an authenticator's MACs cover: the message, or for a long one its
@@ -395,7 +404,7 @@ int bft_keyring_auth_verify(struct bft_keyring *kr, uint32_t from, const void *m
 	if (p == NULL)
 		return BFT_E_PEER;
 	msg = auth_input(msg, &len, d);
-	return verify_in(p, msg, len, tags + (size_t)kr->self * BFT_MAC_LEN);
+	return verify_in(kr, p, msg, len, tags + (size_t)kr->self * BFT_MAC_LEN);
 }
 
 int bft_keyring_sign(struct bft_keyring *kr, const void *msg, size_t len,

@@ -72,6 +72,8 @@ struct sim_opts {
 				  view change yet) */
 	uint32_t kill_all;     /* times every replica crashes at once and
 				  restarts from its disk */
+	uint32_t recover;      /* proactive recoveries, replicas in turn */
+	uint64_t key_refresh_ms; /* replicas' NEW-KEY period (0: never) */
 	int lossy_replica;     /* -1, or a replica that loses 10% of the
 				  datagrams to or from it for the whole run
 				  and must still execute everything */
@@ -81,7 +83,8 @@ struct sim_opts {
 };
 
 /* One simulated event. */
-enum sim_ev_kind { EV_DELIVER, EV_TIMER, EV_SUBMIT, EV_CRASH, EV_RESTART, EV_CORRUPT };
+enum sim_ev_kind { EV_DELIVER, EV_TIMER, EV_SUBMIT, EV_CRASH, EV_RESTART, EV_CORRUPT,
+		  EV_RECOVER };
 
 struct sim_event {
 	uint64_t at;       /* µs of simulated time */
@@ -210,6 +213,10 @@ struct sim_node {
 	uint32_t disk_synced;   /* records a power loss keeps (async mode) */
 	uint32_t restarts;
 	bool repaired;          /* corrupt-state: a transfer fixed the state */
+	/* proactive recovery (sim_recover.c) */
+	bool recovering;        /* rebooted to recover, not yet recovered:
+				   counted faulty meanwhile */
+	uint64_t rec_began;     /* µs */
 };
 
 struct sim {
@@ -259,6 +266,10 @@ struct sim {
 	uint64_t max_view;      /* highest view a correct replica entered */
 	uint64_t transfers;     /* state transfers correct replicas completed */
 	uint64_t restarts;      /* replica restarts from disk */
+	uint64_t recoveries;    /* proactive recoveries completed */
+	uint64_t rec_max_us;    /* the longest of them */
+	uint32_t rec_next;      /* replica whose turn to recover is next */
+	uint64_t rec_last_end;  /* when the last recovery ended (µs) */
 };
 
 /* sim_rng.c */
@@ -307,6 +318,13 @@ void sim_disk_free(struct sim_node *nd);
 void sim_check_repaired(struct sim *s);
 /* The sync point of async mode: a checkpoint of the service. */
 void sim_disk_sync(struct sim_node *nd);
+/* sim_recover.c */
+void sim_schedule_recoveries(struct sim *s);
+void sim_recover(struct sim *s, struct sim_event *ev);
+void sim_recovered(struct sim *s, uint32_t node);
+void sim_check_recovered(struct sim *s);
+bool sim_any_recovering(const struct sim *s);
+int sim_io_random(void *data, uint8_t *buf, size_t len);
 /* sim_cluster.c */
 int sim_make_replica(struct sim *s, struct sim_node *nd);
 

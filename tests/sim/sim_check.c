@@ -38,9 +38,11 @@ struct seq_info {
 bool node_correct(const struct sim *s, uint32_t node)
 {
 	/* A replica that crashes and restarts from a synced disk is not
-	 * faulty: it must agree with the others in everything it does. */
-	return node < s->n && (s->nodes[node].fault == FAULT_NONE ||
-			       s->nodes[node].fault == FAULT_CRASH_RESTART);
+	 * faulty: it must agree with the others in everything it does. One
+	 * rebooted to recover is faulty until it says it has recovered. */
+	return node < s->n && !s->nodes[node].recovering &&
+	       (s->nodes[node].fault == FAULT_NONE ||
+		s->nodes[node].fault == FAULT_CRASH_RESTART);
 }
 
 void violation(struct sim *s, const char *fmt, ...)
@@ -126,6 +128,8 @@ void check_trace(struct sim *s, const struct bft_trace *ev)
 	if (ev->kind == BFT_TRACE_TRANSFERRED && ev->node < s->n &&
 	    s->nodes[ev->node].svc.corrupted_at)
 		s->nodes[ev->node].repaired = true;
+	if (ev->kind == BFT_TRACE_RECOVERED && ev->node < s->n)
+		sim_recovered(s, ev->node);
 	if (!node_correct(s, ev->node))
 		return;
 	if (ev->kind == BFT_TRACE_TRANSFERRED)

@@ -156,19 +156,21 @@ static void make_faulty(struct sim *s, uint32_t id, enum sim_fault m)
 	sim_schedule_restarts(s, id);
 }
 
-/* f faulty replicas, modes taken in turn from the list: primary-* modes go
+/* f faulty replicas (f-1 with --recover: the one recovering is the f-th),
+ * modes taken in turn from the list: primary-* modes go
  * to the primaries of views 0, 1, ... (consecutive faulty primaries when
  * f > 1), the others to random backups. */
 static void pick_faults(struct sim *s)
 {
 	const struct sim_opts *o = s->opts;
 	uint32_t k, id, next_primary = 0, n_primary = 0;
+	uint32_t faulty = o->recover ? s->f - 1 : s->f; /* a recovering one is faulty */
 
 	if (!o->n_modes)
 		return;
-	for (k = 0; k < s->f; k++) /* the primaries these modes will take */
+	for (k = 0; k < faulty; k++) /* the primaries these modes will take */
 		n_primary += sim_fault_is_primary_mode(o->modes[(s->seed + k) % o->n_modes]);
-	for (k = 0; k < s->f; k++) {
+	for (k = 0; k < faulty; k++) {
 		enum sim_fault m = o->modes[(s->seed + k) % o->n_modes];
 
 		if (sim_fault_is_primary_mode(m)) {
@@ -207,6 +209,8 @@ int sim_make_replica(struct sim *s, struct sim_node *nd)
 	cfg.view_change_ms = SIM_VIEW_CHANGE_MS;
 	cfg.log_level = s->opts->verbose ? BFT_LOG_DEBUG : BFT_LOG_ERROR;
 	cfg.test_bugs = bugs_for(s, nd->id);
+	cfg.key_refresh_ms = s->opts->key_refresh_ms;
+	cfg.recovering = nd->recovering;
 	return bft_replica_new(&cfg, nd->kr, &nd->io, &nd->svc.vt, &nd->replica);
 }
 
@@ -221,7 +225,8 @@ static int make_node(struct sim *s, uint32_t id)
 	nd->cur_op = ~0u;
 	nd->io = (struct bft_io){ .version = BFT_IO_VERSION, .data = nd, .send = io_send,
 				  .set_timer = io_set_timer, .now_us = io_now_us,
-				  .log = io_log, .trace = io_trace, .persist = sim_persist };
+				  .log = io_log, .trace = io_trace, .persist = sim_persist,
+				  .random = sim_io_random };
 	err = bft_keyring_new(id, s->n, s->n_nodes, &key_pairs[id], key_pubs, &nd->kr);
 	if (err)
 		return err;
@@ -303,6 +308,9 @@ static void dispatch(struct sim *s, struct sim_event *ev)
 	case EV_CORRUPT:
 		sim_corrupt(s, nd);
 		break;
+	case EV_RECOVER:
+		sim_recover(s, ev);
+		break;
 	}
 	free(ev->buf);
 }
@@ -382,6 +390,8 @@ int sim_run_seed(const struct sim_opts *o, uint64_t seed, struct sim *s)
 	s->completed = s->messages = s->dropped = 0;
 	s->transfers = 0;
 	s->restarts = 0;
+	s->recoveries = s->rec_max_us = s->rec_last_end = 0;
+	s->rec_next = 0;
 	s->fail_at = s->recovered_at = s->max_view = 0;
 	s->opts = o;
 	s->seed = seed;
@@ -398,6 +408,7 @@ int sim_run_seed(const struct sim_opts *o, uint64_t seed, struct sim *s)
 	check_init(s);
 	pick_faults(s);
 	sim_schedule_kill_all(s);
+	sim_schedule_recoveries(s);
 	for (i = 0; i < s->n_nodes && !err; i++)
 		err = make_node(s, i);
 	if (err) {
@@ -417,7 +428,8 @@ int sim_run_seed(const struct sim_opts *o, uint64_t seed, struct sim *s)
 		 * accepted) batches to commit, across a view change if need be. */
 		if (!settle && all_done(s))
 			settle = s->now + 10000000;
-		if (ev.at > s->deadline || (settle && ev.at > settle)) {
+		/* ... and for a recovery under way to finish. */
+		if (ev.at > s->deadline || (settle && ev.at > settle && !sim_any_recovering(s))) {
 			free(ev.buf);
 			break;
 		}
@@ -433,6 +445,8 @@ int sim_run_seed(const struct sim_opts *o, uint64_t seed, struct sim *s)
 		check_caught_up(s);
 	if (!s->violated && !o->safety_only)
 		sim_check_repaired(s);
+	if (!s->violated && !o->safety_only)
+		sim_check_recovered(s);
 	free_nodes(s);
 	return 0;
 }

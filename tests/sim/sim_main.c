@@ -4,12 +4,17 @@
  *   bft-sim --seeds N [--first-seed S] [--f F] [--faulty MODE[,MODE...]]
  *           [--loss P] [--dup P] [--clients C] [--requests R]
  *           [--no-partitions] [--bug NAME] [--client-bug NAME]
- *           [--lossy-replica R] [--kill-all N]
+ *           [--lossy-replica R] [--kill-all N] [--recover N] [--key-refresh MS]
  *           [--expect-violation KIND] [--safety-only] [--verbose]
  *
  * --kill-all N: N times during the chaos phase every replica crashes at
  * once and restarts from its disk (durability = sync); no acknowledged
  * request may be lost (sim_restart.c).
+ *
+ * --recover N: N proactive recoveries, replicas rebooted in turn with their
+ * protocol log gone and, half the time, their state tampered with; each
+ * must recover (sim_recover.c). --key-refresh MS: the replicas' NEW-KEY
+ * period in simulated time (default 1000; 0: never).
  *
  * Ends with one line "N seeds, V violations, R requests completed, ..." that
  * also counts runs stalled awaiting state transfer, the view changes, and
@@ -35,14 +40,15 @@ static void usage(void)
 		"usage: bft-sim --seeds N [--first-seed S] [--f F] [--faulty MODE[,MODE...]]\n"
 		"               [--loss P] [--dup P] [--clients C] [--requests R]\n"
 		"               [--no-partitions] [--bug NAME] [--client-bug NAME]\n"
-		"               [--lossy-replica R] [--kill-all N]\n"
+		"               [--lossy-replica R] [--kill-all N] [--recover N]\n"
+		"               [--key-refresh MS]\n"
 		"               [--expect-violation KIND] [--safety-only] [--verbose]\n"
 		"modes: crash silent corrupt-mac wrong-result wrong-checkpoint replay\n"
 		"       crash-restart power-loss corrupt-state bad-state-transfer\n"
 		"       primary-equivocate primary-silent primary-crash primary-slow\n"
 		"       primary-censor primary-bad-seq primary-bad-time\n"
 		"bugs (test-hook build): weak-quorums local-time reexecute no-status\n"
-		"       forget-log;\n"
+		"       forget-log recover-early;\n"
 		"client bugs: one-reply\n");
 	exit(2);
 }
@@ -51,6 +57,7 @@ static const struct { const char *name; uint32_t bit; } bugs[] = {
 	{ "weak-quorums", BFT_BUG_WEAK_QUORUMS }, { "local-time", BFT_BUG_LOCAL_TIME },
 	{ "reexecute", BFT_BUG_REEXECUTE }, { "no-status", BFT_BUG_NO_STATUS },
 	{ "forget-log", BFT_BUG_FORGET_LOG },
+	{ "recover-early", BFT_BUG_RECOVER_EARLY },
 };
 
 static uint32_t parse_bug(const char *name)
@@ -95,7 +102,8 @@ static double num(const char *s)
 static void parse(struct sim_opts *o, int argc, char **argv)
 {
 	*o = (struct sim_opts){ .seeds = 100, .first_seed = 1, .f = 1, .clients = 3,
-				.requests = 20, .partitions = true, .lossy_replica = -1 };
+				.requests = 20, .partitions = true, .lossy_replica = -1,
+				.key_refresh_ms = 1000 };
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
 
@@ -118,6 +126,8 @@ static void parse(struct sim_opts *o, int argc, char **argv)
 		else if (!strcmp(a, "--clients")) o->clients = (uint32_t)num(v);
 		else if (!strcmp(a, "--requests")) o->requests = (uint32_t)num(v);
 		else if (!strcmp(a, "--kill-all")) o->kill_all = (uint32_t)num(v);
+		else if (!strcmp(a, "--recover")) o->recover = (uint32_t)num(v);
+		else if (!strcmp(a, "--key-refresh")) o->key_refresh_ms = (uint64_t)num(v);
 		else if (!strcmp(a, "--bug")) {
 			o->bug |= parse_bug(v);
 			snprintf(o->bug_arg, sizeof(o->bug_arg), "%s", v);
@@ -147,6 +157,10 @@ static void print_replay(const struct sim_opts *o, const char *argv0, uint64_t s
 		printf(" --lossy-replica %d", o->lossy_replica);
 	if (o->kill_all)
 		printf(" --kill-all %u", o->kill_all);
+	if (o->recover)
+		printf(" --recover %u", o->recover);
+	if (o->key_refresh_ms != 1000)
+		printf(" --key-refresh %llu", (unsigned long long)o->key_refresh_ms);
 	if (o->n_modes)
 		printf(" --faulty %s", o->mode_arg);
 	if (o->bug)
@@ -168,7 +182,7 @@ int main(int argc, char **argv)
 	struct sim_opts o;
 	struct sim *s = malloc(sizeof(*s));
 	uint64_t violations = 0, completed = 0, transfers = 0, expected = 0, seed;
-	uint64_t view_changes = 0, n_rec = 0, *rec, restarts = 0;
+	uint64_t view_changes = 0, n_rec = 0, *rec, restarts = 0, recoveries = 0, rec_max = 0;
 
 	if (!s)
 		return 1;
@@ -185,6 +199,9 @@ int main(int argc, char **argv)
 			rec[n_rec++] = s->recovered_at - s->fail_at;
 		transfers += s->transfers;
 		restarts += s->restarts;
+		recoveries += s->recoveries;
+		if (s->rec_max_us > rec_max)
+			rec_max = s->rec_max_us;
 		if (!s->violated)
 			continue;
 		violations++;
@@ -205,6 +222,9 @@ int main(int argc, char **argv)
 	       (unsigned long long)restarts, (unsigned long long)view_changes,
 	       n_rec ? (double)rec[n_rec / 2] / 1000 : 0.0,
 	       n_rec ? (double)rec[n_rec - 1] / 1000 : 0.0);
+	if (o.recover)
+		printf("%llu proactive recoveries, longest %.0f ms\n",
+		       (unsigned long long)recoveries, (double)rec_max / 1000);
 	free(rec);
 	free(s);
 	if (o.expect_violation) {

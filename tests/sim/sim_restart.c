@@ -184,6 +184,8 @@ void sim_restart(struct sim *s, struct sim_node *nd)
 
 	if (!nd->crashed)
 		return;
+	if (nd->recovering) /* rebooted again mid-recovery: it starts over */
+		sim_disk_free(nd);
 	err = sim_make_replica(s, nd);
 	if (err) {
 		violation(s, "replica %u cannot be rebuilt: %s", nd->id, bft_strerror(err));

@@ -153,6 +153,9 @@ int bft_keyring_dh_pub(const struct bft_keyring *kr, uint8_t pub[BFT_KEY_LEN]);
 /* Own epoch / a keyed peer's epoch (0 for others). */
 uint64_t bft_keyring_epoch(const struct bft_keyring *kr);
 uint64_t bft_keyring_peer_epoch(const struct bft_keyring *kr, uint32_t peer);
+/* Whether the last successful MAC verification used a previous in-key (the
+ * sender has not heard of the current keys yet). */
+bool bft_keyring_last_was_old(const struct bft_keyring *kr);
 /* End the grace of previous in-keys: of `peer`, or all if UINT32_MAX. */
 void bft_keyring_drop_old(struct bft_keyring *kr, uint32_t peer);
 

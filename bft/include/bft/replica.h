@@ -65,6 +65,8 @@ struct bft_replica_config {
 #define BFT_BUG_REEXECUTE 0x4u     /* primary re-batches executed requests */
 #define BFT_BUG_NO_STATUS 0x8u     /* never answers STATUS (no retransmission) */
 #define BFT_BUG_FORGET_LOG 0x10u   /* persists no PREPARED records, never mutes */
+#define BFT_BUG_RECOVER_EARLY 0x20u /* a recovering replica says it recovered
+				      at once, without checking its state */
 
 /* Fill cfg with the defaults (K=128, L=256, batch 64, inflight 2, big 4096,
  * STATUS 100 ms, skew 60 s, tentative and digest replies on, COMMITs held
