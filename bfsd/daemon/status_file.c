@@ -100,8 +100,8 @@ static void note_recovered(struct bfsd *d, const struct bfsd_status *st)
 	d->recovered_ms = (bft_loop_mono_us() - d->start_us) / 1000 + 1;
 	status_hex(st->stable_digest, 8, hex);
 	bft_logf(d->log, BFT_LOG_INFO, "%s: recovered %.1f s after the start (digest rebuild "
-		 "included): stable checkpoint %llu (state digest %s...), last executed %llu, "
-		 "view %llu, key epoch %llu", d->name, (double)d->recovered_ms / 1000.0,
+		 "included); now at stable checkpoint %llu (state digest %s...), last executed "
+		 "%llu, view %llu, key epoch %llu", d->name, (double)d->recovered_ms / 1000.0,
 		 (unsigned long long)st->stable, hex, (unsigned long long)st->last_exec,
 		 (unsigned long long)st->view, (unsigned long long)st->key_epoch);
 }

@@ -2,7 +2,8 @@
 """test_recovery.py — proactive recovery (TOCS '02 §4.3, OSDI '99 §4.6)
 with real processes: bfsd --recover, bfsctl recover, bfs-corrupt.
 
-A local 4-replica fs cluster (bfsctl init / up) is mounted with bfs-mount
+A local 4-replica fs cluster (bfsctl init / up; K = 32 so that recoveries
+take seconds, NEW-KEY every 5 s) is mounted with bfs-mount
 bft:, and a writer creates files one after another, remembering what each
 acknowledged close wrote (test_restart.py's Writer). Meanwhile:
 
@@ -12,10 +13,10 @@ acknowledged close wrote (test_restart.py's Writer). Meanwhile:
      `bfsctl recover` of another replica is refused (at most one
      recovers). `bfsctl recover --dir C 2` restarts it with --recover: it
      discards its protocol log, rebuilds its digests from the data and
-     rejoins; its status file must then show the others' stable digest at
-     the same stable checkpoint, and its own checkpoint digest the
-     others' at the same checkpoint (its state is theirs again: the
-     corruption is gone);
+     rejoins with fresh keys, fetching the leaf its state lacks; its status
+     file must then show the others' stable digest at the same stable
+     checkpoint, and its own checkpoint digest the others' at the same
+     checkpoint (its state is theirs again: the corruption is gone);
   b. `bfsctl recover --all` recovers every replica in turn, the primary
      included, while the writes go on;
   c. every acknowledged file is intact at the end, the writes never
@@ -115,6 +116,7 @@ def wait_agree(c, victim, key, digest_key, after, timeout=30):
 def part_a(bfsctl, bfs_corrupt, c, conf, w):
     victim = 2
     name = min(w.snapshot())  # an acknowledged file
+    epoch = status(c, victim).get("key_epoch")
     stop(c, victim)
     r = run([bfsctl, "recover", "--dir", c, "1"])
     check(r.returncode != 0 and "replica 2" in r.stderr,
@@ -131,8 +133,12 @@ def part_a(bfsctl, bfs_corrupt, c, conf, w):
         log = f.read()
     check("discarded the protocol log" in log, "replica 2 kept its protocol log")
     check("rebuilt the file system digests" in log, "replica 2 did not rebuild its digests")
-    check("recovered" in log.split("rebuilt the file system digests")[-1],
-          "replica 2 never logged that it is recovered")
+    since = log.split("rebuilt the file system digests")[-1]
+    check("recovered" in since, "replica 2 never logged that it is recovered")
+    check("state transfer: at checkpoint" in since,
+          "replica 2 did not fetch what its corrupted state lacked")
+    check(status(c, victim).get("key_epoch") not in (None, epoch),
+          "replica 2 recovered with its old keys (key epoch %s)" % epoch)
     a = wait_agree(c, victim, "stable", "stable_digest", before)
     check(a is True, "replica 2's stable digest %s the others' at the same checkpoint" %
           ("differs from" if a is False else "never met"))
@@ -169,7 +175,8 @@ def main():
     try:
         with open(conf) as f:  # short checkpoint intervals: recoveries take seconds
             text = f.read()
-        for k, v in (("checkpoint_interval", 32), ("log_window", 64)):
+        for k, v in (("checkpoint_interval", 32), ("log_window", 64),
+                     ("key_refresh_ms", 5000)):  # and NEW-KEYs meanwhile
             check(("\n%s = " % k) in text, "bfsctl init no longer writes %s" % k)
             text = "\n".join("%s = %d" % (k, v) if ln.startswith(k + " ") else ln
                               for ln in text.split("\n"))
