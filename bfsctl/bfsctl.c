@@ -2,9 +2,10 @@
  * bfsctl.c — the operations tool: `bfsctl init` writes a ready-to-run local
  * cluster, `bfsctl up` / `down` start and stop it (cluster.c), `bfsctl
  * status` shows its replicas (status.c), `bfsctl recover` runs proactive
- * recovery one replica at a time (recover.c), `bfsctl config check` validates a configuration (including its [nfsproxy]
- * section) naming the line of every problem, `bfsctl keygen` writes one key
- * pair (doc/config.md).
+ * recovery one replica at a time (recover.c), `bfsctl config check`
+ * validates a configuration (including its [nfsproxy] section) naming the
+ * line of every problem, `bfsctl keygen` writes one key pair
+ * (doc/config.md).
  *
  * Must never overwrite an existing key or configuration file, and exits
  * non-zero with a sentence on stderr for every failure.
