@@ -4,7 +4,8 @@
  *
  *   1. checkpoint digest vs number of modified objects k (OSDI '99 §4.3;
  *      the incremental partition tree of doc/fs.md must cost O(k log N));
- *   2. checkpoint digest for a fixed k vs total state size N (must be flat);
+ *   2. checkpoint digest for a fixed k vs total state size N (must be flat),
+ *      and the O(N) from-scratch digest and digest rebuild (recovery);
  *   3. per-operation execution cost of the main NFSv3 procedures (RFC 1813
  *      §3.3): read-only ones as execute_ro, modifying ones in batches of 64;
  *   4. state transfer (TOCS '02 §5.3.2): children, leaf_get, leaf_digest,
@@ -306,6 +307,14 @@ static void bench_checkpoint(size_t max_objects)
 	printf("from-scratch digest of N = %zu objects: %.0f us (%s)\n", 2 * f.n, full,
 	       memcmp(d1, d2, DL) == 0 ? "equal" : "DIFFERENT");
 	json_num("digest_full_us", full);
+	struct bfs_fs_rebuild rb;
+	t0 = now_us();
+	check("rebuild", bfs_fs_rebuild_digests(b->fs, &rb));
+	double rebuild = now_us() - t0;
+	printf("rebuild of every digest (proactive recovery), %llu records: %.0f us (%s)\n",
+	       (unsigned long long)rb.objects, rebuild,
+	       memcmp(rb.root, d2, DL) == 0 ? "equal" : "DIFFERENT");
+	json_num("rebuild_us", rebuild);
 	free(f.fh);
 	free(f.dir);
 	fsb_free(b);

@@ -1,9 +1,11 @@
 /*
  * bfsctl.c — the operations tool: `bfsctl init` writes a ready-to-run local
  * cluster, `bfsctl up` / `down` start and stop it (cluster.c), `bfsctl
- * config check` validates a configuration (including its [nfsproxy]
- * section) naming the line of every problem, `bfsctl keygen` writes one key
- * pair (doc/config.md).
+ * status` shows its replicas (status.c), `bfsctl recover` runs proactive
+ * recovery one replica at a time (recover.c), `bfsctl config check`
+ * validates a configuration (including its [nfsproxy] section) naming the
+ * line of every problem, `bfsctl keygen` writes one key pair
+ * (doc/config.md).
  *
  * Must never overwrite an existing key or configuration file, and exits
  * non-zero with a sentence on stderr for every failure.
@@ -25,6 +27,9 @@ static void usage(FILE *f)
 		"       bfsctl up --dir DIR [--bfsd PATH] [--nfsproxy PATH] [--mount MNT]\n"
 		"                 [--bfs-mount PATH]\n"
 		"       bfsctl down --dir DIR\n"
+		"       bfsctl status --dir DIR\n"
+		"       bfsctl recover --dir DIR ID|--all [--every S] [--timeout S]\n"
+		"                      [--bfsd PATH]\n"
 		"       bfsctl config check FILE\n"
 		"       bfsctl keygen --private FILE --public FILE [--name TEXT]\n"
 		"\n"
@@ -34,7 +39,14 @@ static void usage(FILE *f)
 		"client group, NFS port and MOUNT port.\n"
 		"up starts DIR's replicas (bfsd --service fs) and nfsproxy, detached, with\n"
 		"pid files and logs in DIR/run/, then with --mount mounts the cluster at MNT\n"
-		"with bfs-mount (bft: backend); down unmounts it and stops them.\n");
+		"with bfs-mount (bft: backend); down unmounts it and stops them.\n"
+		"status prints each replica's state from its pid file and status file\n"
+		"(exit 1 if one is down or stale). recover restarts replica ID with\n"
+		"--recover (proactive recovery: untrusted protocol log discarded, digests\n"
+		"rebuilt, state checked against the others) once every other replica is up\n"
+		"and not recovering, and waits up to --timeout S (120) until it is\n"
+		"recovered; --all does each replica in turn, and with --every S forever,\n"
+		"one replica every S seconds.\n");
 }
 
 static void print_diag(void *data, const char *msg)
@@ -170,6 +182,57 @@ static int cmd_cluster(bool up, int argc, char **argv)
 	return rc || !mnt ? rc : cluster_mount(dir, mnt, bfs_mount);
 }
 
+/* status --dir DIR */
+static int cmd_status(int argc, char **argv)
+{
+	if (argc != 2 || strcmp(argv[0], "--dir") != 0) {
+		usage(stderr);
+		return 2;
+	}
+	return cluster_status(argv[1]);
+}
+
+/* recover --dir DIR ID|--all [--every S] [--timeout S] [--bfsd PATH] */
+static int cmd_recover(int argc, char **argv)
+{
+	const char *dir = NULL, *bfsd = NULL;
+	unsigned timeout = 120, every = 0;
+	bool all = false;
+	int id = -1, i;
+
+	for (i = 0; i < argc; i++) {
+		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+
+		if (!strcmp(argv[i], "--all")) {
+			all = true;
+			continue;
+		}
+		if (argv[i][0] >= '0' && argv[i][0] <= '9' && id < 0) {
+			id = (int)arg_uint("ID", argv[i], 0, BFT_MAX_REPLICAS - 1);
+			continue;
+		}
+		if (!strcmp(argv[i], "--dir") && v)
+			dir = v;
+		else if (!strcmp(argv[i], "--bfsd") && v)
+			bfsd = v;
+		else if (!strcmp(argv[i], "--timeout"))
+			timeout = arg_uint("--timeout", v, 1, 86400);
+		else if (!strcmp(argv[i], "--every"))
+			every = arg_uint("--every", v, 1, 86400 * 365);
+		else {
+			usage(stderr);
+			return 2;
+		}
+		i++;
+	}
+	if (!dir || all == (id >= 0) || (every && !all)) {
+		fprintf(stderr, "bfsctl recover: needs --dir DIR and either a replica ID or --all "
+			"(--every only with --all)\n");
+		return 2;
+	}
+	return cluster_recover(dir, bfsd, id, timeout, every);
+}
+
 static int cmd_keygen(int argc, char **argv)
 {
 	const char *priv = NULL, *pub = NULL, *name = "a node";
@@ -207,6 +270,10 @@ int main(int argc, char **argv)
 		return cmd_config_check(argc - 2, argv + 2);
 	if (argc >= 2 && (!strcmp(argv[1], "up") || !strcmp(argv[1], "down")))
 		return cmd_cluster(!strcmp(argv[1], "up"), argc - 2, argv + 2);
+	if (argc >= 2 && !strcmp(argv[1], "status"))
+		return cmd_status(argc - 2, argv + 2);
+	if (argc >= 2 && !strcmp(argv[1], "recover"))
+		return cmd_recover(argc - 2, argv + 2);
 	if (argc >= 2 && !strcmp(argv[1], "keygen"))
 		return cmd_keygen(argc - 2, argv + 2);
 	if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "help"))) {

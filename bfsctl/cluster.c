@@ -7,7 +7,8 @@
  * Never starts a process twice: a pid file naming a live process of the
  * same program means "already running", and that process is left alone. A
  * stale pid file (dead process, or a pid reused by another program) is
- * replaced. down sends SIGTERM, waits up to 5 s, then SIGKILL.
+ * replaced. down sends SIGTERM, waits up to 5 s, then SIGKILL. One
+ * replica can be started (with --recover: bfsctl recover) or stopped alone.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -148,10 +149,28 @@ static void diag(void *data, const char *msg)
 	fprintf(stderr, "%s\n", msg);
 }
 
+bool cluster_up_replica(const char *dir, const char *bfsd_path, uint32_t id, bool recover)
+{
+	char config[PATH_MAX + 16], run[PATH_MAX + 16], bfsd[PATH_MAX];
+	char name[32], log[PATH_MAX + 64], id_s[16];
+	char *argv[] = { bfsd, "--config", config, "--id", id_s, "--service", "fs",
+			 "--log", log, "--ready-fd", NULL, recover ? "--recover" : NULL, NULL };
+
+	if (strlen(dir) > PATH_MAX - 64)
+		return false;
+	snprintf(config, sizeof(config), "%s/bfs.conf", dir);
+	snprintf(run, sizeof(run), "%s/run", dir);
+	program(bfsd_path, "../bfsd/daemon/bfsd", bfsd, sizeof(bfsd));
+	snprintf(id_s, sizeof(id_s), "%u", id);
+	snprintf(name, sizeof(name), "bfsd-%u", id);
+	snprintf(log, sizeof(log), "%s/%s.log", run, name);
+	return up_one(run, name, argv, 10, "bfsd");
+}
+
 int cluster_up(const char *dir, const char *bfsd_path, const char *nfsproxy_path)
 {
-	char config[PATH_MAX + 16], run[PATH_MAX + 16], bfsd[PATH_MAX], nfsp[PATH_MAX];
-	char name[32], log[PATH_MAX + 64], id_s[16];
+	char config[PATH_MAX + 16], run[PATH_MAX + 16], nfsp[PATH_MAX];
+	char log[PATH_MAX + 64];
 	struct bft_config *c = NULL;
 	struct nfsp_conf nc;
 	bool ok = true;
@@ -174,17 +193,9 @@ int cluster_up(const char *dir, const char *bfsd_path, const char *nfsproxy_path
 		bft_config_free(c);
 		return 1;
 	}
-	program(bfsd_path, "../bfsd/daemon/bfsd", bfsd, sizeof(bfsd));
 	program(nfsproxy_path, "../nfsproxy/nfsproxy", nfsp, sizeof(nfsp));
-	for (i = 0; i < c->n && ok; i++) {
-		char *argv[] = { bfsd, "--config", config, "--id", id_s, "--service", "fs",
-				 "--log", log, "--ready-fd", NULL, NULL };
-
-		snprintf(id_s, sizeof(id_s), "%u", i);
-		snprintf(name, sizeof(name), "bfsd-%u", i);
-		snprintf(log, sizeof(log), "%s/%s.log", run, name);
-		ok = up_one(run, name, argv, 10, "bfsd");
-	}
+	for (i = 0; i < c->n && ok; i++)
+		ok = cluster_up_replica(dir, bfsd_path, i, false);
 	if (ok && c->has_nfsproxy) {
 		char *argv[] = { nfsp, "--config", config, "--foreground", "--log", log,
 				 "--ready-fd", NULL, NULL };
@@ -207,13 +218,33 @@ int cluster_up(const char *dir, const char *bfsd_path, const char *nfsproxy_path
 	return ok ? 0 : 1;
 }
 
+/* The process has exited: gone, or a zombie its reaper has not collected
+ * yet (it holds no socket, file or lock any more). */
+static bool exited(pid_t pid)
+{
+	char path[64], buf[256], *paren;
+	FILE *f;
+	size_t n;
+
+	if (kill(pid, 0) < 0 && errno == ESRCH)
+		return true;
+	snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
+	if (!(f = fopen(path, "r")))
+		return true;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	paren = strrchr(buf, ')');
+	return paren && paren[1] == ' ' && paren[2] == 'Z';
+}
+
 static bool stop_pid(pid_t pid)
 {
 	int waited;
 
 	kill(pid, SIGTERM);
 	for (waited = 0; waited < STOP_WAIT_MS; waited += 20) {
-		if (kill(pid, 0) < 0 && errno == ESRCH)
+		if (exited(pid))
 			return true;
 		nanosleep(&(struct timespec){ .tv_nsec = 20000000 }, NULL);
 	}
@@ -235,6 +266,23 @@ static unsigned down_one(const char *run, const char *name, const char *prog)
 		fprintf(stderr, "bfsctl down: %s (pid %ld) ignored SIGTERM; killed\n", name,
 			(long)pid);
 	return 1;
+}
+
+pid_t cluster_replica_pid(const char *dir, uint32_t id)
+{
+	char pidf[PATH_MAX + 64];
+
+	snprintf(pidf, sizeof(pidf), "%s/run/bfsd-%u.pid", dir, id);
+	return running(pidf, "bfsd");
+}
+
+bool cluster_stop_replica(const char *dir, uint32_t id)
+{
+	char run[PATH_MAX + 16], name[32];
+
+	snprintf(run, sizeof(run), "%s/run", dir);
+	snprintf(name, sizeof(name), "bfsd-%u", id);
+	return down_one(run, name, "bfsd") == 1;
 }
 
 int cluster_down(const char *dir)

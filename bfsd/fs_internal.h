@@ -293,6 +293,12 @@ void bfs_leaf_win_put(struct bfs_leaf_win *w, const void *p, size_t n);
 void bfs_leaf_win_header(struct bfs_leaf_win *w, uint32_t count);
 void bfs_leaf_win_record(struct bfs_leaf_win *w, const struct bfs_leaf_obj *o);
 
+/* ---- fs_transfer.c ---- */
+/* Add (or, add false, remove if it still names this entry) the dircookies
+ * index entry of dirent (key, val). BFS_E_CORRUPT if val does not decode. */
+int bfs_cookie_index(struct bfs_fs *fs, MDB_txn *txn, const uint8_t *key, size_t klen,
+		     const uint8_t *val, size_t vlen, bool add);
+
 /* ---- fs_snapshot.c ---- */
 /* The read txn of snapshot seq (0: none). */
 MDB_txn *bfs_snap_find(struct bfs_fs *fs, uint64_t seq);

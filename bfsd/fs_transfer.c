@@ -235,8 +235,8 @@ static int cmp_obj(const void *a, const void *b)
  * name. Removing deletes it only while it still names this dirent: leaves
  * arrive in any order, and another leaf may already have given the cookie
  * to the entry the transferred state has there. */
-static int cookie_index(struct bfs_fs *fs, MDB_txn *txn, const uint8_t *key, size_t klen,
-			const uint8_t *val, size_t vlen, bool add)
+int bfs_cookie_index(struct bfs_fs *fs, MDB_txn *txn, const uint8_t *key, size_t klen,
+		     const uint8_t *val, size_t vlen, bool add)
 {
 	uint64_t child, cookie;
 	int rc = bfs_dirent_val_decode(val, vlen, &child, &cookie);
@@ -269,7 +269,7 @@ static int drop_old(struct bfs_fs *fs, MDB_txn *txn, const struct oldobj *d,
 		bool found;
 		int rc = bfs_store_get(fs, txn, BFS_DB_DIRENTS, d->key, d->klen, &v, &found);
 		if (rc == BFS_OK && found)
-			rc = cookie_index(fs, txn, d->key, d->klen, v.mv_data, v.mv_size, false);
+			rc = bfs_cookie_index(fs, txn, d->key, d->klen, v.mv_data, v.mv_size, false);
 		if (rc != BFS_OK)
 			return rc;
 	}
@@ -287,11 +287,11 @@ static int put_new(struct bfs_fs *fs, MDB_txn *txn, const struct bfs_leaf_obj *o
 	if (found && v.mv_size == o->vlen && memcmp(v.mv_data, o->val, o->vlen) == 0)
 		return BFS_OK;
 	if (found && o->tag == BFS_DB_DIRENTS &&
-	    (rc = cookie_index(fs, txn, o->key, o->klen, v.mv_data, v.mv_size, false)) != BFS_OK)
+	    (rc = bfs_cookie_index(fs, txn, o->key, o->klen, v.mv_data, v.mv_size, false)) != BFS_OK)
 		return rc;
 	rc = bfs_store_put(fs, txn, (enum bfs_db)o->tag, o->key, o->klen, o->val, o->vlen);
 	if (rc == BFS_OK && o->tag == BFS_DB_DIRENTS)
-		rc = cookie_index(fs, txn, o->key, o->klen, o->val, o->vlen, true);
+		rc = bfs_cookie_index(fs, txn, o->key, o->klen, o->val, o->vlen, true);
 	return rc;
 }
 

@@ -42,9 +42,26 @@ struct bfsd {
 	struct bft_service fs_svc;
 	struct bft_service guard;
 	bool failed;                      /* the service failed: exit non-zero */
+	uint64_t ckpt_seq;                /* this replica's latest checkpoint (or */
+	uint8_t ckpt_digest[BFT_DIGEST_LEN]; /* installed transfer) and its digest */
 
 	/* the core's durable protocol log (plog.c), next to the fs state */
 	struct plog *plog;
+
+	/* proactive recovery (recover.c) and the status file (status_file.c) */
+	bool recover;                     /* --recover: the clean reboot, then
+					     start as a recovering replica */
+	uint64_t start_us;                /* CLOCK_MONOTONIC at start */
+	char dir[BFT_CONFIG_PATH_MAX + 32]; /* the replica's data directory, or "" */
+	struct bft_loop_timer status_timer;
+	struct bfsd_status {
+		uint64_t view, last_exec, stable, key_epoch, ckpt_seq;
+		uint8_t stable_digest[BFT_DIGEST_LEN];
+		bool recovering;
+	} status;                         /* as last written to the status file */
+	uint64_t status_written_ms;       /* when (0: never) */
+	uint64_t recovered_ms;            /* --recover to recovered (0: not yet) */
+	bool status_failing;              /* the last write failed (logged once) */
 };
 
 /* Open the file system under the configured data directory (created if
@@ -59,8 +76,23 @@ int plog_node_open(struct bfsd *d, const char *dir);
 
 int replica_node_start(struct bfsd *d);
 void replica_node_stop(struct bfsd *d);
-/* Log "status: view V, last executed N, stable checkpoint H" (SIGUSR1). */
+/* Log "status: view V, last executed N, stable checkpoint H, recovering
+ * yes|no, key epoch E" (SIGUSR1). */
 void replica_node_status(struct bfsd *d);
+
+/* recover.c: the clean reboot of `bfsd --recover` (TOCS '02 §4.3.2) in
+ * the replica's data directory d->dir, before the protocol log is opened:
+ * delete the protocol log and rebuild the file system's digests. */
+int recover_reboot(struct bfsd *d);
+
+/* status_file.c: keep d->dir/status current (every second and at each
+ * change of view, stable or own checkpoint, recovering or key epoch), and
+ * log the moment a recovering replica becomes recovered. Needs d->replica. */
+int status_file_start(struct bfsd *d);
+/* The status line of SIGUSR1 and the file's fields, from the replica now. */
+void status_now(const struct bfsd *d, struct bfsd_status *st);
+/* n bytes as 2n lowercase hex digits and a NUL into out. */
+void status_hex(const uint8_t *b, size_t n, char *out);
 
 int unrep_server_start(struct bfsd *d);
 void unrep_server_stop(struct bfsd *d);

@@ -44,6 +44,14 @@ static void failed(struct bfsd *d, const char *what, int err)
 	bft_loop_stop(d->loop);
 }
 
+/* The digest of this replica's own state at checkpoint seq, for the status
+ * file: equal to the others' when its state is (status_file.c). */
+static void own_checkpoint(struct bfsd *d, uint64_t seq, const uint8_t digest[BFT_DIGEST_LEN])
+{
+	d->ckpt_seq = seq;
+	memcpy(d->ckpt_digest, digest, BFT_DIGEST_LEN);
+}
+
 static int g_batch_begin(void *data, uint64_t seq, uint64_t time_us)
 {
 	struct bfsd *d = data;
@@ -103,6 +111,8 @@ static int g_checkpoint(void *data, uint64_t seq, uint8_t digest[BFT_DIGEST_LEN]
 
 	if (err)
 		failed(d, "checkpoint", err);
+	else
+		own_checkpoint(d, seq, digest);
 	return err;
 }
 
@@ -156,6 +166,8 @@ static int g_transfer_end(void *data, uint64_t seq, uint8_t digest[BFT_DIGEST_LE
 
 	if (err)
 		failed(d, "transfer_end", err);
+	else
+		own_checkpoint(d, seq, digest);
 	return err;
 }
 
@@ -257,6 +269,10 @@ int fs_node_open(struct bfsd *d, bool unreplicated)
 		.last_batch = g_last_batch,
 	};
 	d->svc = &d->guard;
+	if (!unreplicated)
+		snprintf(d->dir, sizeof(d->dir), "%s", path);
+	if (!unreplicated && d->recover && (err = recover_reboot(d)))
+		return err;
 	if (!unreplicated && (err = plog_node_open(d, path)))
 		return err;
 	bft_logf(d->log, BFT_LOG_INFO, "%s: file system service at %s (durability %s, "

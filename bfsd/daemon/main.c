@@ -4,7 +4,7 @@
  *
  *   bfsd --config FILE --id I [--service fs|null] [--null-result BYTES]
  *        [--log FILE] [--log-level LEVEL] [--key FILE] [--unreplicated]
- *        [--ready-fd FD] [--sched batch|normal]
+ *        [--ready-fd FD] [--sched batch|normal] [--recover]
  *
  * --service fs (the default: every configuration has a data_dir, `data`
  * unless set) runs the NFSv3 file system (fs_node.c) in
@@ -26,6 +26,14 @@
  * writes "ready\n" to descriptor N once the socket is bound (for process
  * supervisors and tests).
  *
+ * --recover (fs service, replicated only) is proactive recovery's reboot
+ * from a clean state (TOCS '02 §4.3.2, recover.c): the protocol log is
+ * discarded, every file system digest is rebuilt from the data, and the
+ * replica starts as a recovering one; it logs when it is recovered. Every
+ * replica of the fs service keeps data_dir/replica<I>/status current
+ * (status_file.c: view, checkpoints, recovering, key epoch), which `bfsctl
+ * status` and `bfsctl recover` read.
+ *
  * Must never start on a configuration that does not validate or with a
  * private key that does not match the configuration's public key.
  */
@@ -45,7 +53,7 @@ struct options {
 	const char *config, *log, *key, *service;
 	enum bft_log_level level;
 	uint32_t id;
-	bool have_id, unreplicated, have_null_result, sched_normal;
+	bool have_id, unreplicated, have_null_result, sched_normal, recover;
 	uint32_t null_result;
 	int ready_fd;
 };
@@ -55,7 +63,8 @@ static void usage(void)
 	fprintf(stderr,
 		"usage: bfsd --config FILE --id I [--service fs|null] [--null-result BYTES]\n"
 		"            [--log FILE] [--log-level error|warn|info|debug] [--key FILE]\n"
-		"            [--unreplicated] [--ready-fd FD] [--sched batch|normal]\n");
+		"            [--unreplicated] [--ready-fd FD] [--sched batch|normal]\n"
+		"            [--recover]\n");
 	exit(2);
 }
 
@@ -80,6 +89,10 @@ static void parse_args(int argc, char **argv, struct options *o)
 
 		if (!strcmp(a, "--unreplicated")) {
 			o->unreplicated = true;
+			continue;
+		}
+		if (!strcmp(a, "--recover")) {
+			o->recover = true;
 			continue;
 		}
 		if (!v)
@@ -113,6 +126,11 @@ static void parse_args(int argc, char **argv, struct options *o)
 	if (o->service && strcmp(o->service, "null") != 0 && strcmp(o->service, "fs") != 0) {
 		fprintf(stderr, "bfsd: unknown service '%s' (this build has: fs, null)\n",
 			o->service);
+		exit(2);
+	}
+	if (o->recover && (o->unreplicated || (o->service && strcmp(o->service, "fs") != 0))) {
+		fprintf(stderr, "bfsd: --recover is for a replica of the fs service (it rebuilds "
+			"the file system's digests), not --unreplicated or --service null\n");
 		exit(2);
 	}
 	if (o->service && !strcmp(o->service, "fs") && o->have_null_result) {
@@ -185,6 +203,10 @@ static int setup(struct bfsd *d, struct options *o)
 	apply_sched(d, o);
 	if (!o->service)
 		o->service = d->cfg->data_dir[0] ? "fs" : "null";
+	if (o->recover && strcmp(o->service, "fs") != 0) {
+		fprintf(stderr, "bfsd: --recover needs the fs service (a data_dir)\n");
+		return BFT_E_INVAL;
+	}
 	bft_logf(d->log, BFT_LOG_INFO, "%s: %s service", d->name, o->service);
 	if (!strcmp(o->service, "fs") && (err = fs_node_open(d, o->unreplicated)))
 		return err;
@@ -197,6 +219,8 @@ static int setup(struct bfsd *d, struct options *o)
 	signal(SIGPIPE, SIG_IGN);
 	err = o->unreplicated ? unrep_server_start(d) : replica_node_start(d);
 	bft_wipe(&d->kp, sizeof(d->kp));
+	if (!err && !o->unreplicated && d->dir[0])
+		err = status_file_start(d);
 	if (err)
 		bft_logf(d->log, BFT_LOG_ERROR, "%s: cannot start: %s", d->name,
 			 bft_net_strerror(err));
@@ -223,6 +247,8 @@ int main(int argc, char **argv)
 
 	parse_args(argc, argv, &o);
 	d.id = o.id;
+	d.recover = o.recover;
+	d.start_us = bft_loop_mono_us();
 	snprintf(d.name, sizeof(d.name), o.unreplicated ? "unreplicated" : "replica %u", o.id);
 	null_service_init(&null, o.null_result);
 	d.svc = &null.vt;

@@ -69,6 +69,7 @@ int replica_node_start(struct bfsd *d)
 	bft_netio_init(&d->nio, d->net, on_timer, d);
 	bft_config_replica(d->cfg, d->id, &rc);
 	rc.log_level = bft_log_level(d->log);
+	rc.recovering = d->recover; /* recover.c rebuilt the digests, dropped the log */
 	if (d->plog)
 		bft_netio_set_persist(&d->nio, persist, d);
 	if ((err = bft_replica_new(&rc, d->kr, &d->nio.io, d->svc, &d->replica)))
@@ -92,12 +93,16 @@ out:
 
 void replica_node_status(struct bfsd *d)
 {
+	struct bfsd_status st;
+
 	if (!d->replica)
 		return;
+	status_now(d, &st);
 	bft_logf(d->log, BFT_LOG_INFO, "%s: status: view %llu, last executed %llu, stable "
-		 "checkpoint %llu", d->name, (unsigned long long)bft_replica_view(d->replica),
-		 (unsigned long long)bft_replica_last_executed(d->replica),
-		 (unsigned long long)bft_replica_stable(d->replica));
+		 "checkpoint %llu, recovering %s, key epoch %llu", d->name,
+		 (unsigned long long)st.view, (unsigned long long)st.last_exec,
+		 (unsigned long long)st.stable, st.recovering ? "yes" : "no",
+		 (unsigned long long)st.key_epoch);
 }
 
 void replica_node_stop(struct bfsd *d)

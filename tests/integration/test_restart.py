@@ -134,33 +134,71 @@ def wait_count(w, n, timeout=60):
     return len(w.snapshot()) >= n
 
 
-def main():
-    bfsctl, bfs_mount = sys.argv[1], sys.argv[2]
+def fuse_unusable():
+    """Why /dev/fuse cannot be used (the test then exits 77), or None."""
     try:
         os.close(os.open("/dev/fuse", os.O_RDWR))
     except OSError as e:
-        print("SKIP: /dev/fuse unavailable (%s)" % e)
-        return 77
-    d = tempfile.mkdtemp(prefix="bfs-restart-test-")
+        return "SKIP: /dev/fuse unavailable (%s)" % e
+    return None
+
+
+def mount(bfs_mount, conf, m, d):
+    """bfs-mount -f bft:CONF at m (log in d/mount.log): the process, and
+    whether it mounted within 20 s (a failure is recorded)."""
+    log = open(os.path.join(d, "mount.log"), "w")
+    p = subprocess.Popen([bfs_mount, "-f", "bft:" + conf, m], stdout=log, stderr=log)
+    end = time.time() + 20
+    while not os.path.ismount(m) and time.time() < end and p.poll() is None:
+        time.sleep(0.05)
+    check(os.path.ismount(m), "bfs-mount did not mount")
+    return p, os.path.ismount(m)
+
+
+def tear_down(bfsctl, c, m, p, d):
+    """Unmount m, stop bfs-mount p and the cluster c; remove d unless a
+    check failed (its logs are kept then)."""
+    if os.path.ismount(m):
+        subprocess.run(["fusermount3", "-u", m], capture_output=True)
+    if p is not None:
+        try:
+            p.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            p.kill()
+    subprocess.run([bfsctl, "down", "--dir", c], capture_output=True, timeout=60)
+    if failures:
+        print("logs kept in", d, file=sys.stderr)
+    else:
+        subprocess.run(["rm", "-rf", d])
+
+
+def new_cluster(bfsctl, prefix, port_base):
+    """bfsctl init in a new temporary directory d: (d, cluster dir, empty
+    mount point, config path), ports from port_base + a per-process offset."""
+    d = tempfile.mkdtemp(prefix=prefix)
     c, m = os.path.join(d, "c"), os.path.join(d, "m")
     os.mkdir(m)
-    base = 36000 + os.getpid() % 400 * 10
+    base = port_base + os.getpid() % 400 * 10
+    subprocess.run([bfsctl, "init", "--dir", c, "--base-port", str(base)], check=True,
+                   stdout=subprocess.DEVNULL)
+    return d, c, m, os.path.join(c, "bfs.conf")
+
+
+def main():
+    bfsctl, bfs_mount = sys.argv[1], sys.argv[2]
+    why = fuse_unusable()
+    if why:
+        print(why)
+        return 77
+    d, c, m, conf = new_cluster(bfsctl, "bfs-restart-test-", 36000)
     p = None
     try:
-        subprocess.run([bfsctl, "init", "--dir", c, "--base-port", str(base)], check=True,
-                       stdout=subprocess.DEVNULL)
-        conf = os.path.join(c, "bfs.conf")
         with open(conf) as f:
             text = f.read()
         check("durability = sync" in text, "bfsctl init no longer writes durability = sync")
         up(bfsctl, c)
-        log = open(os.path.join(d, "mount.log"), "w")
-        p = subprocess.Popen([bfs_mount, "-f", "bft:" + conf, m], stdout=log, stderr=log)
-        end = time.time() + 20
-        while not os.path.ismount(m) and time.time() < end and p.poll() is None:
-            time.sleep(0.05)
-        if not os.path.ismount(m):
-            check(False, "bfs-mount did not mount")
+        p, mounted = mount(bfs_mount, conf, m, d)
+        if not mounted:
             return 1
 
         # 1. one replica at a time
@@ -201,18 +239,7 @@ def main():
         verify(m, w2.snapshot(), "after the restart")
         print("writer errors while replicas were down: %d, %d" % (w.errors, w2.errors))
     finally:
-        if os.path.ismount(m):
-            subprocess.run(["fusermount3", "-u", m], capture_output=True)
-        if p is not None:
-            try:
-                p.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                p.kill()
-        subprocess.run([bfsctl, "down", "--dir", c], capture_output=True, timeout=60)
-        if failures:
-            print("logs kept in", d, file=sys.stderr)
-        else:
-            subprocess.run(["rm", "-rf", d])
+        tear_down(bfsctl, c, m, p, d)
     return 1 if failures else 0
 
 

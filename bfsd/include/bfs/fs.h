@@ -121,6 +121,24 @@ int bfs_fs_checkpoint(struct bfs_fs *fs, uint8_t digest[BFS_FS_DIGEST_LEN]);
  * O(state). For tests and audits. */
 int bfs_fs_digest_full(struct bfs_fs *fs, uint8_t digest[BFS_FS_DIGEST_LEN]);
 
+/* What bfs_fs_rebuild_digests() did. */
+struct bfs_fs_rebuild {
+	uint64_t objects;  /* records of the replicated state rehashed */
+	uint64_t bytes;    /* their keys and values */
+	uint64_t cookies;  /* directory cookie index entries rebuilt */
+	uint64_t skipped;  /* records no honest replica writes (deleted or, a
+			      directory entry, left unindexed) */
+	uint8_t root[BFS_FS_DIGEST_LEN]; /* the rebuilt checkpoint digest */
+};
+
+/* Proactive recovery (TOCS '02 §4.3.2): discard every stored digest (the
+ * partition tree, bucket and object digests) and derived index, and
+ * recompute them from the records alone, in one transaction (bfsd/
+ * fs_rebuild.c). Afterwards bfs_fs_checkpoint() equals bfs_fs_digest_full().
+ * O(state) time, memory bounded by the tree's shape. Releases the kept
+ * snapshots. BFS_E_STATE while a batch or transfer is open. */
+int bfs_fs_rebuild_digests(struct bfs_fs *fs, struct bfs_fs_rebuild *st);
+
 /*
  * ---- State transfer (TOCS '02 §5.3.2; the calls of struct bft_service v2
  * in bft/io.h, whose comments are the contract; doc/fs.md "State
