@@ -84,6 +84,10 @@ void replica_node_status(struct bfsd *d);
  * the replica's data directory d->dir, before the protocol log is opened:
  * delete the protocol log and rebuild the file system's digests. */
 int recover_reboot(struct bfsd *d);
+/* A recovery began here and has not ended (dir/recovering exists). */
+bool recover_pending(const struct bfsd *d);
+/* The replica is recovered: remove the marker. */
+void recover_done(struct bfsd *d);
 
 /* status_file.c: keep d->dir/status current (every second and at each
  * change of view, stable or own checkpoint, recovering or key epoch), and

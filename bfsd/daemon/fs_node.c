@@ -271,6 +271,11 @@ int fs_node_open(struct bfsd *d, bool unreplicated)
 	d->svc = &d->guard;
 	if (!unreplicated)
 		snprintf(d->dir, sizeof(d->dir), "%s", path);
+	if (!unreplicated && !d->recover && recover_pending(d)) {
+		bft_logf(d->log, BFT_LOG_WARN, "%s: a recovery was under way when this replica "
+			 "stopped: recovering again", d->name);
+		d->recover = true;
+	}
 	if (!unreplicated && d->recover && (err = recover_reboot(d)))
 		return err;
 	if (!unreplicated && (err = plog_node_open(d, path)))

@@ -30,12 +30,29 @@
 #include "bfs/error.h"
 #include "daemon.h"
 
+/* dir/recovering exists from the start of a recovery until it ends, so a
+ * replica stopped in between (its state still unverified, its log gone)
+ * recovers again at its next start instead of resuming as if correct. */
+static void marker_path(const struct bfsd *d, char *out, size_t cap)
+{
+	snprintf(out, cap, "%s/recovering", d->dir);
+}
+
+static void sync_dir(const struct bfsd *d)
+{
+	int fd = open(d->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd >= 0) {
+		fsync(fd);
+		close(fd);
+	}
+}
+
 /* Delete dir/protocol.log durably (the directory synced), logging its size. */
 static int discard_log(struct bfsd *d)
 {
 	char path[sizeof(d->dir) + 16];
 	struct stat st;
-	int fd;
 
 	snprintf(path, sizeof(path), "%s/protocol.log", d->dir);
 	if (stat(path, &st) < 0) {
@@ -46,10 +63,7 @@ static int discard_log(struct bfsd *d)
 	}
 	if (unlink(path) < 0)
 		goto fail;
-	if ((fd = open(d->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0) {
-		fsync(fd);
-		close(fd);
-	}
+	sync_dir(d);
 	bft_logf(d->log, BFT_LOG_INFO, "%s: recover: discarded the protocol log (%lld bytes): "
 		 "its certificates are untrusted", d->name, (long long)st.st_size);
 	return 0;
@@ -59,13 +73,42 @@ fail:
 	return -errno;
 }
 
+bool recover_pending(const struct bfsd *d)
+{
+	char path[sizeof(d->dir) + 16];
+
+	marker_path(d, path, sizeof(path));
+	return access(path, F_OK) == 0;
+}
+
+void recover_done(struct bfsd *d)
+{
+	char path[sizeof(d->dir) + 16];
+
+	marker_path(d, path, sizeof(path));
+	if (unlink(path) == 0)
+		sync_dir(d);
+}
+
 int recover_reboot(struct bfsd *d)
 {
+	char path[sizeof(d->dir) + 16];
 	struct bfs_fs_rebuild rb;
 	uint64_t t0;
 	char root[17];
-	int err;
+	int err, fd;
 
+	marker_path(d, path, sizeof(path));
+	fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0 || fsync(fd) < 0) {
+		bft_logf(d->log, BFT_LOG_ERROR, "%s: recover: cannot create %s: %s", d->name, path,
+			 strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -errno;
+	}
+	close(fd);
+	sync_dir(d);
 	if ((err = discard_log(d)))
 		return err;
 	t0 = bft_loop_mono_us();

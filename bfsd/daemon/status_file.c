@@ -114,8 +114,10 @@ static void on_tick(void *data)
 	int err;
 
 	status_now(d, &st);
-	if (d->recover && !st.recovering && !d->recovered_ms)
+	if (d->recover && !st.recovering && !d->recovered_ms) {
 		note_recovered(d, &st);
+		recover_done(d);
+	}
 	if (!d->status_written_ms || changed(&st, &d->status) ||
 	    now - d->status_written_ms >= REWRITE_MS) {
 		if ((err = write_status(d, &st)) && !d->status_failing)
