@@ -53,7 +53,6 @@
  */
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 
 #include "bft/crypto.h"
 
@@ -253,27 +252,12 @@ static void dcache_drop(struct bfs_dcache *c, uint32_t i)
 		c->valid[i / 64] &= ~(1ull << (i % 64));
 }
 
-/* n digests in huge pages where the kernel allows: a first touch of a
- * page costs ~20 µs here, and the 32 MiB of bucket digests are touched at
- * random; in 2 MiB pages that is 16 faults, not 8,192 (and fewer TLB
- * misses). Only a hint: without it the cache works the same. */
-#define HUGE_PAGE (2u << 20)
-static void *dcache_alloc(uint32_t n)
-{
-	size_t bytes = (size_t)n * DLEN;
-	void *p = NULL;
-	if (posix_memalign(&p, HUGE_PAGE, bytes) != 0)
-		return NULL;
-	(void)madvise(p, bytes, MADV_HUGEPAGE);
-	return p;
-}
-
 /* Store entry i of a cache of n entries (allocated now if need be; without
  * memory there is no cache: still correct, slower). */
 static void dcache_put(struct bfs_dcache *c, uint32_t n, uint32_t i, const uint8_t d[DLEN])
 {
 	if (c->d == NULL) {
-		c->d = dcache_alloc(n);
+		c->d = malloc(sizeof(*c->d) * n);
 		c->valid = calloc(n / 64, sizeof(*c->valid));
 		if (c->d == NULL || c->valid == NULL) {
 			dcache_free(c);
