@@ -5,7 +5,8 @@
  *   1. checkpoint digest for k = 100 and 1000 modified objects vs total
  *      state size N, with ratios to the smallest N (must be flat), and the
  *      cost of the batches that made the changes (OSDI '99 §4.3; the
- *      incremental partition tree of doc/fs.md must cost O(k log N));
+ *      incremental partition tree of doc/fs.md must cost O(k log N)); one
+ *      state per N, measured in turn so that the host's load falls alike;
  *   2. checkpoint digest vs number of modified objects k at N = 10^5;
  *   3. per-operation execution cost of the main NFSv3 procedures (RFC 1813
  *      §3.3): read-only ones as execute_ro, modifying ones in batches of 64
@@ -248,43 +249,32 @@ static double median(double *t, unsigned n)
 }
 
 /* One checkpoint's cost after k modified objects, and the cost of the
- * batches that modified them (median per modified object). */
+ * batches that modified them per modified object. */
 struct ckpt_cost {
 	double ckpt_us;
 	double batch_us_per_obj;
 };
 
 /* Modify k objects (chmod of k files, one inode each, spread over the
- * whole state: a new stride per repetition) in batches of 64, then time
- * the checkpoint alone; one warm-up round, then the median of reps. */
-#define CKPT_REPS_MAX 32u
-static struct ckpt_cost modify_and_checkpoint(struct fsb *b, struct files *f, size_t k,
-					      unsigned reps)
+ * whole state: a new stride every round) in batches of 64, then time the
+ * checkpoint alone. */
+static struct ckpt_cost modify_and_checkpoint(struct fsb *b, struct files *f, size_t k)
 {
-	double ck[CKPT_REPS_MAX], bt[CKPT_REPS_MAX];
 	static uint32_t mode = 0600;
 	static size_t round;
-	if (reps > CKPT_REPS_MAX)
-		reps = CKPT_REPS_MAX;
-	for (unsigned r = 0; r <= reps; r++, round++) {
-		mode ^= 1;
-		double t0 = now_us();
-		for (size_t i = 0; i < k;) {
-			begin(b);
-			for (unsigned j = 0; j < 64 && i < k; j++, i++) {
-				enc_chmod(b, f->fh[(i * 7919 + round * 104729) % f->n], mode);
-				exec_rw(b);
-			}
-			end(b);
+	mode ^= 1;
+	round++;
+	double t0 = now_us();
+	for (size_t i = 0; i < k;) {
+		begin(b);
+		for (unsigned j = 0; j < 64 && i < k; j++, i++) {
+			enc_chmod(b, f->fh[(i * 7919 + round * 104729) % f->n], mode);
+			exec_rw(b);
 		}
-		double t1 = now_us();
-		double us = checkpoint_us(b);
-		if (r > 0) { /* r = 0 is the warm-up */
-			ck[r - 1] = us;
-			bt[r - 1] = (t1 - t0) / (double)k;
-		}
+		end(b);
 	}
-	return (struct ckpt_cost){ median(ck, reps), median(bt, reps) };
+	double t1 = now_us();
+	return (struct ckpt_cost){ checkpoint_us(b), (t1 - t0) / (double)k };
 }
 
 static void json_num(const char *key, double v)
@@ -295,18 +285,59 @@ static void json_num(const char *key, double v)
 	json_first = false;
 }
 
-/* The k of the cost-vs-N table: each needs k files (distinct objects). */
-static const size_t ckpt_ks[] = { 100, 1000 };
+/* One state per N = 10^3, 10^4, ... so that the repetitions of every N can
+ * be taken in turn: load from other processes then falls on all N alike,
+ * and the ratios between them are measured in the same moments. */
+#define CKPT_NMAX 5u
+#define CKPT_REPS_MAX 31u
+struct ckpt_state {
+	struct fsb *b;
+	struct files f;
+	size_t n;
+	struct ckpt_cost c[CKPT_REPS_MAX];
+};
+
+/* reps rounds (after one warm-up round) of k modifications + checkpoint in
+ * every state with at least k files, in turn; medians into out[i]. */
+static void ckpt_rounds(struct ckpt_state *st, unsigned nst, size_t k, unsigned reps,
+			struct ckpt_cost *out)
+{
+	double ck[CKPT_REPS_MAX], bt[CKPT_REPS_MAX];
+	for (unsigned r = 0; r <= reps; r++)
+		for (unsigned i = 0; i < nst; i++)
+			if (k <= st[i].f.n) {
+				struct ckpt_cost c = modify_and_checkpoint(st[i].b, &st[i].f, k);
+				if (r > 0) /* r = 0 is the warm-up */
+					st[i].c[r - 1] = c;
+			}
+	for (unsigned i = 0; i < nst; i++) {
+		out[i] = (struct ckpt_cost){ 0, 0 };
+		if (k > st[i].f.n)
+			continue;
+		for (unsigned r = 0; r < reps; r++) {
+			ck[r] = st[i].c[r].ckpt_us;
+			bt[r] = st[i].c[r].batch_us_per_obj;
+		}
+		out[i] = (struct ckpt_cost){ median(ck, reps), median(bt, reps) };
+	}
+}
+
+/* The k of the cost-vs-N table (each needs k files: distinct objects). */
+static const struct {
+	size_t k;
+	unsigned reps;
+} ckpt_ks[] = { { 100, 31 }, { 1000, 15 } };
 #define CKPT_NK (sizeof(ckpt_ks) / sizeof(ckpt_ks[0]))
 
-static void bench_checkpoint_vs_k(struct fsb *b, struct files *f, size_t n)
+static void bench_checkpoint_vs_k(struct ckpt_state *s)
 {
 	static const size_t ks[] = { 1, 10, 100, 1000, 10000 };
 	char key[64];
-	printf("-- cost vs k (N = %zu objects; median of 7) --\n%12s %14s %12s %16s\n", n, "k",
-	       "checkpoint us", "us/object", "batch us/object");
-	for (unsigned i = 0; i < sizeof(ks) / sizeof(ks[0]) && ks[i] <= f->n; i++) {
-		struct ckpt_cost c = modify_and_checkpoint(b, f, ks[i], 7);
+	printf("-- cost vs k (N = %zu objects; median of 7) --\n%12s %14s %12s %16s\n", s->n,
+	       "k", "checkpoint us", "us/object", "batch us/object");
+	for (unsigned i = 0; i < sizeof(ks) / sizeof(ks[0]) && ks[i] <= s->f.n; i++) {
+		struct ckpt_cost c;
+		ckpt_rounds(s, 1, ks[i], 7, &c);
 		printf("%12zu %14.1f %12.2f %16.2f\n", ks[i], c.ckpt_us,
 		       c.ckpt_us / (double)ks[i], c.batch_us_per_obj);
 		snprintf(key, sizeof(key), "checkpoint_k%zu_us", ks[i]);
@@ -314,73 +345,101 @@ static void bench_checkpoint_vs_k(struct fsb *b, struct files *f, size_t n)
 	}
 }
 
+static void ckpt_print_vs_n(const struct ckpt_state *st, unsigned nst,
+			    struct ckpt_cost (*c)[CKPT_NMAX])
+{
+	char key[64];
+	double first[CKPT_NK] = { 0 };
+	printf("-- cost vs N (rounds over all N in turn; median of");
+	for (unsigned j = 0; j < CKPT_NK; j++)
+		printf(" %u for k = %zu%s", ckpt_ks[j].reps, ckpt_ks[j].k,
+		       j + 1 < CKPT_NK ? "," : ") --\n");
+	printf("%12s %8s", "objects N", "files");
+	for (unsigned j = 0; j < CKPT_NK; j++)
+		printf(" | k=%-5zu ckpt us  ratio  batch us/obj", ckpt_ks[j].k);
+	printf("\n");
+	for (unsigned i = 0; i < nst; i++) {
+		printf("%12zu %8zu", st[i].n, st[i].f.n);
+		for (unsigned j = 0; j < CKPT_NK; j++) {
+			double us = c[j][i].ckpt_us;
+			if (us == 0) {
+				printf(" | %14s %6s %13s", "-", "-", "-");
+				continue;
+			}
+			if (first[j] == 0)
+				first[j] = us;
+			printf(" | %14.1f %6.2f %13.2f", us, us / first[j], c[j][i].batch_us_per_obj);
+			snprintf(key, sizeof(key), "checkpoint_k%zu_N%zu_us", ckpt_ks[j].k, st[i].n);
+			json_num(key, us);
+			snprintf(key, sizeof(key), "checkpoint_k%zu_N%zu_ratio", ckpt_ks[j].k,
+				 st[i].n);
+			json_num(key, us / first[j]);
+			snprintf(key, sizeof(key), "batch_k%zu_N%zu_us_per_object", ckpt_ks[j].k,
+				 st[i].n);
+			json_num(key, c[j][i].batch_us_per_obj);
+		}
+		printf("\n");
+	}
+}
+
+/* N = 10^6 over N = 10^4 for each k, if both were measured. */
+static void ckpt_print_flatness(const struct ckpt_state *st, unsigned nst,
+				struct ckpt_cost (*c)[CKPT_NMAX])
+{
+	char key[64];
+	int i4 = -1, i6 = -1;
+	for (unsigned i = 0; i < nst; i++) {
+		if (st[i].n == 10000)
+			i4 = (int)i;
+		if (st[i].n == 1000000)
+			i6 = (int)i;
+	}
+	for (unsigned j = 0; i4 >= 0 && i6 >= 0 && j < CKPT_NK; j++) {
+		double r = c[j][i6].ckpt_us / c[j][i4].ckpt_us;
+		printf("k = %zu: N = 10^6 costs %.2fx N = 10^4 (flat: ~1)\n", ckpt_ks[j].k, r);
+		snprintf(key, sizeof(key), "checkpoint_k%zu_N1e6_over_N1e4", ckpt_ks[j].k);
+		json_num(key, r);
+	}
+}
+
 static void bench_checkpoint(size_t max_objects)
 {
-	struct fsb *b = fsb_new();
-	struct files f = { 0 };
-	double first[CKPT_NK] = { 0 }, at4[CKPT_NK] = { 0 }, at6[CKPT_NK] = { 0 };
-	char key[64];
+	struct ckpt_state *st = calloc(CKPT_NMAX, sizeof(*st));
+	struct ckpt_cost c[CKPT_NK][CKPT_NMAX];
+	unsigned nst = 0;
+	if (st == NULL)
+		die("calloc", BFS_E_NOMEM);
 	printf("\n== checkpoint digest (incremental Merkle tree, doc/fs.md) ==\n");
 	printf("Each figure: k files chmod'ed in batches of 64, then one checkpoint timed\n"
 	       "alone; median after a warm-up round. \"batch\" is the cost of executing\n"
 	       "and committing those batches (digests of the changed objects included),\n"
 	       "per modified object; \"ratio\" is to the smallest N measured for that k.\n");
-	printf("-- cost vs N (median of 15 for k = 100, 9 for k = 1000) --\n%12s %8s", "objects N",
-	       "files");
-	for (unsigned j = 0; j < CKPT_NK; j++)
-		printf(" | k=%-5zu ckpt us  ratio  batch us/obj", ckpt_ks[j]);
-	printf("\n");
-	for (size_t n = 1000; n <= max_objects; n *= 10) {
-		grow_to(b, &f, n / 2); /* a file is an inode and a dirent */
-		checkpoint_us(b);      /* absorb the population */
-		printf("%12zu %8zu", n, f.n);
-		for (unsigned j = 0; j < CKPT_NK; j++) {
-			if (ckpt_ks[j] > f.n) {
-				printf(" | %14s %6s %13s", "-", "-", "-");
-				continue;
-			}
-			struct ckpt_cost c = modify_and_checkpoint(b, &f, ckpt_ks[j],
-								   ckpt_ks[j] <= 100 ? 15 : 9);
-			if (first[j] == 0)
-				first[j] = c.ckpt_us;
-			if (n == 10000)
-				at4[j] = c.ckpt_us;
-			if (n == 1000000)
-				at6[j] = c.ckpt_us;
-			printf(" | %14.1f %6.2f %13.2f", c.ckpt_us, c.ckpt_us / first[j],
-			       c.batch_us_per_obj);
-			snprintf(key, sizeof(key), "checkpoint_k%zu_N%zu_us", ckpt_ks[j], n);
-			json_num(key, c.ckpt_us);
-			snprintf(key, sizeof(key), "checkpoint_k%zu_N%zu_ratio", ckpt_ks[j], n);
-			json_num(key, c.ckpt_us / first[j]);
-			snprintf(key, sizeof(key), "batch_k%zu_N%zu_us_per_object", ckpt_ks[j], n);
-			json_num(key, c.batch_us_per_obj);
-		}
-		printf("\n");
-		if (n == 100000 || (n == max_objects && n < 100000)) {
-			bench_checkpoint_vs_k(b, &f, n);
-			if (n < max_objects)
-				printf("-- cost vs N, continued --\n");
-		}
+	for (size_t n = 1000; n <= max_objects && nst < CKPT_NMAX; n *= 10, nst++) {
+		st[nst].b = fsb_new();
+		st[nst].n = n;
+		grow_to(st[nst].b, &st[nst].f, n / 2); /* a file is an inode and a dirent */
+		checkpoint_us(st[nst].b);              /* absorb the population */
 	}
 	for (unsigned j = 0; j < CKPT_NK; j++)
-		if (at4[j] > 0 && at6[j] > 0) {
-			printf("k = %zu: N = 10^6 costs %.2fx N = 10^4 (flat: ~1)\n", ckpt_ks[j],
-			       at6[j] / at4[j]);
-			snprintf(key, sizeof(key), "checkpoint_k%zu_N1e6_over_N1e4", ckpt_ks[j]);
-			json_num(key, at6[j] / at4[j]);
-		}
+		ckpt_rounds(st, nst, ckpt_ks[j].k, ckpt_ks[j].reps, c[j]);
+	ckpt_print_vs_n(st, nst, c);
+	bench_checkpoint_vs_k(&st[nst > 2 ? 2 : nst - 1]); /* N = 10^5 or the largest */
+	ckpt_print_flatness(st, nst, c);
+	struct ckpt_state *big = &st[nst - 1];
 	uint8_t d1[DL], d2[DL];
-	check("checkpoint", bfs_fs_checkpoint(b->fs, d1));
+	check("checkpoint", bfs_fs_checkpoint(big->b->fs, d1));
 	double t0 = now_us();
-	check("digest_full", bfs_fs_digest_full(b->fs, d2));
+	check("digest_full", bfs_fs_digest_full(big->b->fs, d2));
 	double full = now_us() - t0;
-	printf("from-scratch digest of N = %zu objects: %.0f us (%s)\n", 2 * f.n, full,
+	printf("from-scratch digest of N = %zu objects: %.0f us (%s)\n", 2 * big->f.n, full,
 	       memcmp(d1, d2, DL) == 0 ? "equal" : "DIFFERENT");
 	json_num("digest_full_us", full);
-	free(f.fh);
-	free(f.dir);
-	fsb_free(b);
+	for (unsigned i = 0; i < nst; i++) {
+		free(st[i].f.fh);
+		free(st[i].f.dir);
+		fsb_free(st[i].b);
+	}
+	free(st);
 }
 
 /* ---- per-operation costs ---- */
