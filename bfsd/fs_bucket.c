@@ -137,7 +137,7 @@ static int current_size(struct bfs_fs *fs, MDB_txn *txn, const uint8_t *ok, size
 	return rc;
 }
 
-/* Leaf record bytes recorded for the object at the last refresh: 0 if none. */
+/* Leaf record bytes recorded for the object when it was last refreshed: 0 if none. */
 static int recorded_size(struct bfs_fs *fs, MDB_txn *txn, const uint8_t *ok, size_t oklen,
 			 uint64_t *size)
 {

@@ -29,8 +29,9 @@
  *               twice per interval.
  *   pending     bucket ‖ tag ‖ key → "" for objects the checkpoint must
  *               rehash (changed again after their bucket's refresh).
- *   stale       level-4 index → "" for level-4 nodes whose buckets changed
- *               since the last checkpoint (so a crash loses nothing).
+ *   stale       level-4 index → "" for level-4 nodes whose buckets batches
+ *               changed since the last checkpoint (so a crash loses
+ *               nothing; a checkpoint notes its own in memory).
  *   level 4     not stored: a level-4 digest is the hash of 16 adjacent
  *               bucket digests. Every bucket digest (32 MiB for all 2^20)
  *               and level-4 digest (2 MiB) a refresh computes stays in
@@ -274,6 +275,7 @@ void bfs_digest_forget(struct bfs_fs *fs)
 	dcache_free(&fs->buckets);
 	free(fs->refreshed);
 	fs->refreshed = NULL;
+	fs->refreshed_any = false;
 }
 
 /* The digest of level-4 node index: from its 16 bucket digests, kept in
@@ -437,10 +439,11 @@ static int bucket_refresh(struct bfs_fs *fs, MDB_txn *txn, MDB_cursor *cur, uint
 	return bfs_store_put(fs, txn, BFS_DB_OBJDIG, key, sizeof(key), val, sizeof(val));
 }
 
-/* Bucket b is refreshed: rehash it and mark its level-4 node stale (once:
- * buckets arrive sorted, so a node's buckets are adjacent). */
+/* Bucket b is refreshed: rehash it and note its level-4 node (once:
+ * buckets arrive sorted, so a node's buckets are adjacent) in l4s, or, if
+ * NULL (a batch, which commits without a checkpoint), in stale. */
 static int bucket_done(struct bfs_fs *fs, MDB_txn *txn, MDB_cursor *ocur, uint32_t b,
-		       uint32_t *last_l4)
+		       uint32_t *last_l4, struct nodeset *l4s)
 {
 	int rc = bucket_refresh(fs, txn, ocur, b);
 	uint32_t l4 = b >> FANOUT_BITS;
@@ -448,6 +451,8 @@ static int bucket_done(struct bfs_fs *fs, MDB_txn *txn, MDB_cursor *ocur, uint32
 		return rc;
 	*last_l4 = l4;
 	dcache_drop(&fs->l4, l4);
+	if (l4s != NULL)
+		return nodeset_add(l4s, l4);
 	uint8_t k[4];
 	MDB_val key = { sizeof(k), k }, v = { 0, NULL };
 	bfs_put_be32(k, l4);
@@ -471,8 +476,19 @@ static void refreshed_set(struct bfs_fs *fs, uint32_t b)
 {
 	if (fs->refreshed == NULL)
 		fs->refreshed = calloc(BFS_BUCKETS / 64, sizeof(*fs->refreshed));
-	if (fs->refreshed != NULL)
+	if (fs->refreshed != NULL) {
 		fs->refreshed[b / 64] |= 1ull << (b % 64);
+		fs->refreshed_any = true;
+	}
+}
+
+/* A new interval: forget the hint (128 KiB, so only if a batch set it:
+ * during a state transfer every leaf put refreshes the tree). */
+static void refreshed_clear(struct bfs_fs *fs)
+{
+	if (fs->refreshed_any)
+		memset(fs->refreshed, 0, BFS_BUCKETS / 8);
+	fs->refreshed_any = false;
 }
 
 /* A walk over a set of changed objects (dirty or pending), bucket by bucket:
@@ -483,10 +499,12 @@ struct walk {
 	struct bfs_fs *fs;
 	MDB_txn *txn;
 	MDB_cursor *ocur;   /* on objdigests */
+	struct nodeset *l4s; /* receives the changed level-4 nodes, or NULL:
+				mark them in stale */
 	bool may_defer;
 	bool deferring;     /* the current bucket's objects go to pending */
 	uint32_t bucket;    /* the current bucket; UINT32_MAX before the first */
-	uint32_t last_l4;   /* the level-4 node marked stale last */
+	uint32_t last_l4;   /* the level-4 node noted last */
 };
 
 static int walk_bucket_end(struct walk *w)
@@ -495,7 +513,7 @@ static int walk_bucket_end(struct walk *w)
 		return BFS_OK;
 	if (w->may_defer)
 		refreshed_set(w->fs, w->bucket);
-	return bucket_done(w->fs, w->txn, w->ocur, w->bucket, &w->last_l4);
+	return bucket_done(w->fs, w->txn, w->ocur, w->bucket, &w->last_l4, w->l4s);
 }
 
 static int walk_object(struct walk *w, const uint8_t *ok, size_t oklen)
@@ -517,9 +535,10 @@ static int walk_object(struct walk *w, const uint8_t *ok, size_t oklen)
 
 /* Walk the changed objects listed in db (dirty or pending, bucket order;
  * see struct walk) and clear db. */
-static int refresh_changed(struct bfs_fs *fs, MDB_txn *txn, enum bfs_db db, bool may_defer)
+static int refresh_changed(struct bfs_fs *fs, MDB_txn *txn, enum bfs_db db, bool may_defer,
+			   struct nodeset *l4s)
 {
-	struct walk w = { fs, txn, NULL, may_defer, false, UINT32_MAX, UINT32_MAX };
+	struct walk w = { fs, txn, NULL, l4s, may_defer, false, UINT32_MAX, UINT32_MAX };
 	MDB_cursor *dcur;
 	int st = cursor_open(fs, txn, db, &dcur);
 	if (st != BFS_OK)
@@ -553,7 +572,7 @@ static int refresh_changed(struct bfs_fs *fs, MDB_txn *txn, enum bfs_db db, bool
 
 int bfs_digest_objects(struct bfs_fs *fs, MDB_txn *txn)
 {
-	int rc = refresh_changed(fs, txn, BFS_DB_DIRTY, true);
+	int rc = refresh_changed(fs, txn, BFS_DB_DIRTY, true, NULL);
 	if (rc != BFS_OK)
 		bfs_digest_forget(fs);
 	return rc;
@@ -561,40 +580,59 @@ int bfs_digest_objects(struct bfs_fs *fs, MDB_txn *txn)
 
 /* ---- incremental path: the tree above the buckets (each checkpoint) ---- */
 
-/* The stale level-4 nodes, recomputed from their buckets (and cached);
- * set receives them, sorted. Clears the stale set. */
-static int refresh_stale(struct bfs_fs *fs, MDB_txn *txn, struct nodeset *set)
+/* Add the stale level-4 nodes to set and clear the stale set. */
+static int take_stale(struct bfs_fs *fs, MDB_txn *txn, struct nodeset *set)
 {
-	MDB_cursor *scur, *ocur;
-	int st = cursor_open(fs, txn, BFS_DB_STALE, &scur);
+	MDB_cursor *cur;
+	int st = cursor_open(fs, txn, BFS_DB_STALE, &cur);
 	if (st != BFS_OK)
 		return st;
-	if ((st = cursor_open(fs, txn, BFS_DB_OBJDIG, &ocur)) != BFS_OK) {
-		mdb_cursor_close(scur);
-		return st;
-	}
 	MDB_val k, v;
+	bool any = false;
 	int rc;
-	for (rc = mdb_cursor_get(scur, &k, &v, MDB_FIRST); rc == 0 && st == BFS_OK;
-	     rc = mdb_cursor_get(scur, &k, &v, MDB_NEXT)) {
+	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0 && st == BFS_OK;
+	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
 		uint32_t i = k.mv_size == 4 ? bfs_get_be32(k.mv_data) : BFS_L4_NODES;
-		if (i >= BFS_L4_NODES) {
-			st = BFS_E_CORRUPT;
-			break;
-		}
-		if ((st = nodeset_add(set, i)) != BFS_OK)
-			break;
-		struct bfs_node_dig *nd = &set->v[set->n - 1];
-		if ((st = l4_digest(fs, ocur, i, true, nd->d)) == BFS_OK)
-			dcache_put(&fs->l4, BFS_L4_NODES, i, nd->d);
+		st = i < BFS_L4_NODES ? nodeset_add(set, i) : BFS_E_CORRUPT;
+		any = true;
 	}
 	if (st == BFS_OK && rc != MDB_NOTFOUND)
 		st = bfs_storage_error(fs, "stale scan", rc);
-	mdb_cursor_close(ocur);
-	mdb_cursor_close(scur);
-	if (st == BFS_OK && set->n > 0 && (rc = mdb_drop(txn, fs->dbi[BFS_DB_STALE], 0)) != 0)
+	mdb_cursor_close(cur);
+	if (st == BFS_OK && any && (rc = mdb_drop(txn, fs->dbi[BFS_DB_STALE], 0)) != 0)
 		st = bfs_storage_error(fs, "stale clear", rc);
 	return st;
+}
+
+static int cmp_node(const void *a, const void *b)
+{
+	uint32_t x = ((const struct bfs_node_dig *)a)->index;
+	uint32_t y = ((const struct bfs_node_dig *)b)->index;
+	return (x > y) - (x < y);
+}
+
+/* set holds changed level-4 nodes (from several sorted runs): sort it,
+ * drop duplicates, and compute each digest (kept in memory). */
+static int refresh_l4(struct bfs_fs *fs, MDB_txn *txn, struct nodeset *set)
+{
+	size_t m = 0;
+	if (set->n > 1)
+		qsort(set->v, set->n, sizeof(*set->v), cmp_node);
+	for (size_t i = 0; i < set->n; i++)
+		if (m == 0 || set->v[m - 1].index != set->v[i].index)
+			set->v[m++].index = set->v[i].index;
+	set->n = m;
+	MDB_cursor *cur;
+	int rc = cursor_open(fs, txn, BFS_DB_OBJDIG, &cur);
+	if (rc != BFS_OK)
+		return rc;
+	for (size_t i = 0; rc == BFS_OK && i < set->n; i++) {
+		struct bfs_node_dig *nd = &set->v[i];
+		if ((rc = l4_digest(fs, cur, nd->index, true, nd->d)) == BFS_OK)
+			dcache_put(&fs->l4, BFS_L4_NODES, nd->index, nd->d);
+	}
+	mdb_cursor_close(cur);
+	return rc;
 }
 
 /* set holds the changed nodes of level + 1: replace it by their parents,
@@ -627,14 +665,16 @@ static int refresh_level(struct bfs_fs *fs, MDB_txn *txn, uint32_t level, struct
 
 int bfs_digest_checkpoint(struct bfs_fs *fs, MDB_txn *txn, uint8_t root[DLEN])
 {
-	struct nodeset set = { 0 };
-	int rc = refresh_changed(fs, txn, BFS_DB_PENDING, false);
+	struct nodeset set = { 0 }; /* the changed level-4 nodes */
+	int rc = refresh_changed(fs, txn, BFS_DB_PENDING, false, &set);
 	if (rc == BFS_OK) /* a transfer's leaves */
-		rc = refresh_changed(fs, txn, BFS_DB_DIRTY, false);
-	if (rc == BFS_OK && fs->refreshed != NULL)
-		memset(fs->refreshed, 0, BFS_BUCKETS / 8); /* a new interval */
+		rc = refresh_changed(fs, txn, BFS_DB_DIRTY, false, &set);
 	if (rc == BFS_OK)
-		rc = refresh_stale(fs, txn, &set);
+		refreshed_clear(fs);
+	if (rc == BFS_OK)
+		rc = take_stale(fs, txn, &set);
+	if (rc == BFS_OK)
+		rc = refresh_l4(fs, txn, &set);
 	for (uint32_t level = LEAF_LEVEL - 1; rc == BFS_OK && set.n > 0 && level-- > 0;)
 		rc = refresh_level(fs, txn, level, &set);
 	free(set.v);

@@ -145,6 +145,7 @@ struct bfs_fs {
 	struct bfs_dcache buckets; /* bucket digests (fs_digest.c) */
 	uint64_t *refreshed;      /* buckets a batch refreshed since the last
 				     checkpoint: a hint (fs_digest.c), or NULL */
+	bool refreshed_any;       /* some bit of refreshed is set */
 	uint64_t batch_seq;
 	uint64_t batch_time_us;
 	struct bfs_time batch_time;
@@ -334,11 +335,13 @@ int bfs_exec(struct bfs_fs *fs, MDB_txn *txn, bool writable, const uint8_t *op,
 #define BFS_L4_NODES (1u << (BFS_TREE_FANOUT_BITS * (BFS_TREE_DEPTH - 1)))
 /* Refresh the digests of the objects changed in txn (the dirty set) and of
  * their buckets, mark those buckets' level-4 nodes stale, clear the dirty
- * set. Every batch calls it before it commits, so per-object digest work
- * is done while the batch's records and pages are at hand. */
+ * set; a bucket already refreshed since the last checkpoint goes to the
+ * pending set instead. Every batch calls it before it commits, so the
+ * digest work is done while the batch's records and pages are at hand. */
 int bfs_digest_objects(struct bfs_fs *fs, MDB_txn *txn);
-/* bfs_digest_objects, then recompute the stale level-4 nodes and their
- * paths to the root, clear the stale set: the checkpoint digest. */
+/* Refresh the pending and dirty objects and their buckets, then the stale
+ * level-4 nodes and their paths to the root; clear those sets. The root is
+ * the checkpoint digest. */
 int bfs_digest_checkpoint(struct bfs_fs *fs, MDB_txn *txn, uint8_t root[32]);
 int bfs_digest_full(struct bfs_fs *fs, MDB_txn *txn, uint8_t root[32]);
 void bfs_object_digest(uint8_t tag, const void *key, size_t klen, const void *val,
@@ -352,11 +355,13 @@ int bfs_bucket_entry(struct bfs_fs *fs, MDB_txn *txn, uint32_t b, uint8_t d[32],
 		     uint64_t *bytes);
 /* The BFS_TREE_FANOUT child digests of node (level < depth, index) as of
  * the last refresh, zero for empty ones. use_cache: txn is the state of
- * the last refresh (not an older snapshot), so the level-4 cache may serve. */
+ * the last refresh (not an older snapshot), so the in-memory digests may
+ * serve. */
 int bfs_node_children(struct bfs_fs *fs, MDB_txn *txn, uint32_t level, uint32_t index,
 		      bool use_cache, uint8_t out[][32]);
-/* Empty the refresh's in-memory digests: the transaction that refreshed
- * them did not commit. */
+/* Empty the in-memory digests (bucket, level 4) and the refreshed-buckets
+ * hint: a transaction that refreshed them did not commit, or something
+ * rewrote stored digests behind the refresh's back. */
 void bfs_digest_forget(struct bfs_fs *fs);
 
 /* ---- fs_bucket.c: keyed buckets and their size limit ---- */
