@@ -2,12 +2,16 @@
  * fs_bench.c — bfs-fs-bench: costs of the replicated file system state
  * machine alone (bfsd/, no network, no protocol):
  *
- *   1. checkpoint digest vs number of modified objects k (OSDI '99 §4.3;
- *      the incremental partition tree of doc/fs.md must cost O(k log N));
- *   2. checkpoint digest for a fixed k vs total state size N (must be flat),
- *      and the O(N) from-scratch digest and digest rebuild (recovery);
+ *   1. checkpoint digest for k = 100 and 1000 modified objects vs total
+ *      state size N, with ratios to the smallest N (must be flat), and the
+ *      cost of the batches that made the changes (OSDI '99 §4.3; the
+ *      incremental partition tree of doc/fs.md must cost O(k log N)); one
+ *      state per N, measured in turn so that the host's load falls alike;
+ *   2. checkpoint digest vs number of modified objects k at N = 10^5, and
+ *      the O(N) from-scratch digest and digest rebuild (recovery);
  *   3. per-operation execution cost of the main NFSv3 procedures (RFC 1813
- *      §3.3): read-only ones as execute_ro, modifying ones in batches of 64;
+ *      §3.3): read-only ones as execute_ro, modifying ones in batches of 64
+ *      with a checkpoint every 128 batches (the digest work is included);
  *   4. state transfer (TOCS '02 §5.3.2): children, leaf_get, leaf_digest,
  *      leaf_put per leaf, transfer_end;
  *   5. growth of the LMDB file under a write load while a checkpoint
@@ -234,33 +238,44 @@ static double checkpoint_us(struct fsb *b)
 	return now_us() - t0;
 }
 
-/* Modify k objects (chmod of k files: one inode each), then time the
- * checkpoint; median of reps. */
-static double modify_and_checkpoint(struct fsb *b, struct files *f, size_t k, unsigned reps)
+static double median(double *t, unsigned n)
 {
-	double t[16];
-	static uint32_t mode = 0600;
-	for (unsigned r = 0; r <= reps; r++) {
-		mode ^= 1;
-		for (size_t i = 0; i < k;) {
-			begin(b);
-			for (unsigned j = 0; j < 64 && i < k; j++, i++) {
-				enc_chmod(b, f->fh[(i * 7919 + r) % f->n], mode);
-				exec_rw(b);
-			}
-			end(b);
-		}
-		double us = checkpoint_us(b);
-		if (r > 0)
-			t[r - 1] = us; /* r = 0 is the warm-up */
-	}
-	for (unsigned i = 1; i < reps; i++)
+	for (unsigned i = 1; i < n; i++)
 		for (unsigned j = i; j > 0 && t[j - 1] > t[j]; j--) {
 			double x = t[j];
 			t[j] = t[j - 1];
 			t[j - 1] = x;
 		}
-	return t[reps / 2];
+	return t[n / 2];
+}
+
+/* One checkpoint's cost after k modified objects, and the cost of the
+ * batches that modified them per modified object. */
+struct ckpt_cost {
+	double ckpt_us;
+	double batch_us_per_obj;
+};
+
+/* Modify k objects (chmod of k files, one inode each, spread over the
+ * whole state: a new stride every round) in batches of 64, then time the
+ * checkpoint alone. */
+static struct ckpt_cost modify_and_checkpoint(struct fsb *b, struct files *f, size_t k)
+{
+	static uint32_t mode = 0600;
+	static size_t round;
+	mode ^= 1;
+	round++;
+	double t0 = now_us();
+	for (size_t i = 0; i < k;) {
+		begin(b);
+		for (unsigned j = 0; j < 64 && i < k; j++, i++) {
+			enc_chmod(b, f->fh[(i * 7919 + round * 104729) % f->n], mode);
+			exec_rw(b);
+		}
+		end(b);
+	}
+	double t1 = now_us();
+	return (struct ckpt_cost){ checkpoint_us(b), (t1 - t0) / (double)k };
 }
 
 static void json_num(const char *key, double v)
@@ -271,53 +286,169 @@ static void json_num(const char *key, double v)
 	json_first = false;
 }
 
-static void bench_checkpoint(size_t max_objects)
+/* One state per N = 10^3, 10^4, ... so that the repetitions of every N can
+ * be taken in turn: load from other processes then falls on all N alike,
+ * and the ratios between them are measured in the same moments. */
+#define CKPT_NMAX 5u
+#define CKPT_REPS_MAX 31u
+struct ckpt_state {
+	struct fsb *b;
+	struct files f;
+	size_t n;
+	struct ckpt_cost c[CKPT_REPS_MAX];
+};
+
+/* reps rounds (after one warm-up round) of k modifications + checkpoint in
+ * every state with at least k files, in turn; medians into out[i]. */
+static void ckpt_rounds(struct ckpt_state *st, unsigned nst, size_t k, unsigned reps,
+			struct ckpt_cost *out)
 {
-	struct fsb *b = fsb_new();
-	struct files f = { 0 };
-	printf("\n== checkpoint digest (incremental Merkle tree) ==\n");
-	printf("-- vs state size N (k = 100 modified objects) --\n%12s %12s %14s\n",
-	       "objects N", "files", "checkpoint us");
+	double ck[CKPT_REPS_MAX], bt[CKPT_REPS_MAX];
+	for (unsigned r = 0; r <= reps; r++)
+		for (unsigned i = 0; i < nst; i++)
+			if (k <= st[i].f.n) {
+				struct ckpt_cost c = modify_and_checkpoint(st[i].b, &st[i].f, k);
+				if (r > 0) /* r = 0 is the warm-up */
+					st[i].c[r - 1] = c;
+			}
+	for (unsigned i = 0; i < nst; i++) {
+		out[i] = (struct ckpt_cost){ 0, 0 };
+		if (k > st[i].f.n)
+			continue;
+		for (unsigned r = 0; r < reps; r++) {
+			ck[r] = st[i].c[r].ckpt_us;
+			bt[r] = st[i].c[r].batch_us_per_obj;
+		}
+		out[i] = (struct ckpt_cost){ median(ck, reps), median(bt, reps) };
+	}
+}
+
+/* The k of the cost-vs-N table (each needs k files: distinct objects). */
+static const struct {
+	size_t k;
+	unsigned reps;
+} ckpt_ks[] = { { 100, 31 }, { 1000, 15 } };
+#define CKPT_NK (sizeof(ckpt_ks) / sizeof(ckpt_ks[0]))
+
+static void bench_checkpoint_vs_k(struct ckpt_state *s)
+{
 	static const size_t ks[] = { 1, 10, 100, 1000, 10000 };
 	char key[64];
-	for (size_t n = 1000; n <= max_objects; n *= 10) {
-		grow_to(b, &f, n / 2); /* a file is an inode and a dirent */
-		checkpoint_us(b);      /* absorb the population */
-		double us = modify_and_checkpoint(b, &f, 100, 11);
-		printf("%12zu %12zu %14.1f\n", n, f.n, us);
-		snprintf(key, sizeof(key), "checkpoint_k100_N%zu_us", n);
-		json_num(key, us);
-		if (n == 100000 || (n == max_objects && n < 100000)) {
-			printf("-- vs modified objects k (N = %zu) --\n%12s %14s %12s\n", n, "k",
-			       "checkpoint us", "us/object");
-			for (unsigned i = 0; i < sizeof(ks) / sizeof(ks[0]) && ks[i] <= f.n; i++) {
-				double t = modify_and_checkpoint(b, &f, ks[i], 5);
-				printf("%12zu %14.1f %12.2f\n", ks[i], t, t / (double)ks[i]);
-				snprintf(key, sizeof(key), "checkpoint_k%zu_us", ks[i]);
-				json_num(key, t);
-			}
-			printf("-- vs state size N, continued --\n");
-		}
+	printf("-- cost vs k (N = %zu objects; median of 7) --\n%12s %14s %12s %16s\n", s->n,
+	       "k", "checkpoint us", "us/object", "batch us/object");
+	for (unsigned i = 0; i < sizeof(ks) / sizeof(ks[0]) && ks[i] <= s->f.n; i++) {
+		struct ckpt_cost c;
+		ckpt_rounds(s, 1, ks[i], 7, &c);
+		printf("%12zu %14.1f %12.2f %16.2f\n", ks[i], c.ckpt_us,
+		       c.ckpt_us / (double)ks[i], c.batch_us_per_obj);
+		snprintf(key, sizeof(key), "checkpoint_k%zu_us", ks[i]);
+		json_num(key, c.ckpt_us);
 	}
+}
+
+static void ckpt_print_vs_n(const struct ckpt_state *st, unsigned nst,
+			    struct ckpt_cost (*c)[CKPT_NMAX])
+{
+	char key[64];
+	double first[CKPT_NK] = { 0 };
+	printf("-- cost vs N (rounds over all N in turn; median of");
+	for (unsigned j = 0; j < CKPT_NK; j++)
+		printf(" %u for k = %zu%s", ckpt_ks[j].reps, ckpt_ks[j].k,
+		       j + 1 < CKPT_NK ? "," : ") --\n");
+	printf("%12s %8s", "objects N", "files");
+	for (unsigned j = 0; j < CKPT_NK; j++)
+		printf(" | k=%-5zu ckpt us  ratio  batch us/obj", ckpt_ks[j].k);
+	printf("\n");
+	for (unsigned i = 0; i < nst; i++) {
+		printf("%12zu %8zu", st[i].n, st[i].f.n);
+		for (unsigned j = 0; j < CKPT_NK; j++) {
+			double us = c[j][i].ckpt_us;
+			if (us == 0) {
+				printf(" | %14s %6s %13s", "-", "-", "-");
+				continue;
+			}
+			if (first[j] == 0)
+				first[j] = us;
+			printf(" | %14.1f %6.2f %13.2f", us, us / first[j], c[j][i].batch_us_per_obj);
+			snprintf(key, sizeof(key), "checkpoint_k%zu_N%zu_us", ckpt_ks[j].k, st[i].n);
+			json_num(key, us);
+			snprintf(key, sizeof(key), "checkpoint_k%zu_N%zu_ratio", ckpt_ks[j].k,
+				 st[i].n);
+			json_num(key, us / first[j]);
+			snprintf(key, sizeof(key), "batch_k%zu_N%zu_us_per_object", ckpt_ks[j].k,
+				 st[i].n);
+			json_num(key, c[j][i].batch_us_per_obj);
+		}
+		printf("\n");
+	}
+}
+
+/* N = 10^6 over N = 10^4 for each k, if both were measured. */
+static void ckpt_print_flatness(const struct ckpt_state *st, unsigned nst,
+				struct ckpt_cost (*c)[CKPT_NMAX])
+{
+	char key[64];
+	int i4 = -1, i6 = -1;
+	for (unsigned i = 0; i < nst; i++) {
+		if (st[i].n == 10000)
+			i4 = (int)i;
+		if (st[i].n == 1000000)
+			i6 = (int)i;
+	}
+	for (unsigned j = 0; i4 >= 0 && i6 >= 0 && j < CKPT_NK; j++) {
+		double r = c[j][i6].ckpt_us / c[j][i4].ckpt_us;
+		printf("k = %zu: N = 10^6 costs %.2fx N = 10^4 (flat: ~1)\n", ckpt_ks[j].k, r);
+		snprintf(key, sizeof(key), "checkpoint_k%zu_N1e6_over_N1e4", ckpt_ks[j].k);
+		json_num(key, r);
+	}
+}
+
+static void bench_checkpoint(size_t max_objects)
+{
+	struct ckpt_state *st = calloc(CKPT_NMAX, sizeof(*st));
+	struct ckpt_cost c[CKPT_NK][CKPT_NMAX];
+	unsigned nst = 0;
+	if (st == NULL)
+		die("calloc", BFS_E_NOMEM);
+	printf("\n== checkpoint digest (incremental Merkle tree, doc/fs.md) ==\n");
+	printf("Each figure: k files chmod'ed in batches of 64, then one checkpoint timed\n"
+	       "alone; median after a warm-up round. \"batch\" is the cost of executing\n"
+	       "and committing those batches (digests of the changed objects included),\n"
+	       "per modified object; \"ratio\" is to the smallest N measured for that k.\n");
+	for (size_t n = 1000; n <= max_objects && nst < CKPT_NMAX; n *= 10, nst++) {
+		st[nst].b = fsb_new();
+		st[nst].n = n;
+		grow_to(st[nst].b, &st[nst].f, n / 2); /* a file is an inode and a dirent */
+		checkpoint_us(st[nst].b);              /* absorb the population */
+	}
+	for (unsigned j = 0; j < CKPT_NK; j++)
+		ckpt_rounds(st, nst, ckpt_ks[j].k, ckpt_ks[j].reps, c[j]);
+	ckpt_print_vs_n(st, nst, c);
+	bench_checkpoint_vs_k(&st[nst > 2 ? 2 : nst - 1]); /* N = 10^5 or the largest */
+	ckpt_print_flatness(st, nst, c);
+	struct ckpt_state *big = &st[nst - 1];
 	uint8_t d1[DL], d2[DL];
-	check("checkpoint", bfs_fs_checkpoint(b->fs, d1));
+	check("checkpoint", bfs_fs_checkpoint(big->b->fs, d1));
 	double t0 = now_us();
-	check("digest_full", bfs_fs_digest_full(b->fs, d2));
+	check("digest_full", bfs_fs_digest_full(big->b->fs, d2));
 	double full = now_us() - t0;
-	printf("from-scratch digest of N = %zu objects: %.0f us (%s)\n", 2 * f.n, full,
+	printf("from-scratch digest of N = %zu objects: %.0f us (%s)\n", 2 * big->f.n, full,
 	       memcmp(d1, d2, DL) == 0 ? "equal" : "DIFFERENT");
 	json_num("digest_full_us", full);
 	struct bfs_fs_rebuild rb;
 	t0 = now_us();
-	check("rebuild", bfs_fs_rebuild_digests(b->fs, &rb));
+	check("rebuild", bfs_fs_rebuild_digests(big->b->fs, &rb));
 	double rebuild = now_us() - t0;
 	printf("rebuild of every digest (proactive recovery), %llu records: %.0f us (%s)\n",
 	       (unsigned long long)rb.objects, rebuild,
 	       memcmp(rb.root, d2, DL) == 0 ? "equal" : "DIFFERENT");
 	json_num("rebuild_us", rebuild);
-	free(f.fh);
-	free(f.dir);
-	fsb_free(b);
+	for (unsigned i = 0; i < nst; i++) {
+		free(st[i].f.fh);
+		free(st[i].f.dir);
+		fsb_free(st[i].b);
+	}
+	free(st);
 }
 
 /* ---- per-operation costs ---- */
@@ -396,7 +527,10 @@ static void e_mkdir(struct opctx *c)
 	enc_mkdir(c->b, c->b->root, c->name);
 }
 
-/* n ops, read-only or in batches of 64; µs per op. */
+/* n ops, read-only or in batches of 64 with a checkpoint after every
+ * 128th batch, as the replica takes them (K = 128): the digest work of a
+ * change is part of its cost. µs per op. */
+#define CKPT_INTERVAL 128u
 static double run_ops(struct opctx *c, enc_fn fn, bool ro, size_t n)
 {
 	double t0 = now_us();
@@ -413,6 +547,8 @@ static double run_ops(struct opctx *c, enc_fn fn, bool ro, size_t n)
 			exec_rw(c->b);
 		}
 		end(c->b);
+		if (c->b->seq % CKPT_INTERVAL == 0)
+			checkpoint_us(c->b);
 	}
 	return (now_us() - t0) / (double)n;
 }
@@ -454,7 +590,8 @@ static void bench_ops(void)
 		{ "SETATTR", e_setattr, false, 20000 }, { "CREATE", e_create, false, 20000 },
 		{ "REMOVE", e_remove, false, 20000 },   { "MKDIR", e_mkdir, false, 10000 },
 	};
-	printf("\n== per-operation execution (async durability; rw in batches of 64) ==\n");
+	printf("\n== per-operation execution (async durability; rw in batches of 64, a "
+	       "checkpoint every %u batches included) ==\n", CKPT_INTERVAL);
 	printf("%-12s %6s %10s %12s\n", "procedure", "mode", "ops", "us/op");
 	char key[64];
 	for (unsigned i = 0; i < sizeof(ops) / sizeof(ops[0]); i++) {
@@ -470,7 +607,7 @@ static void bench_ops(void)
 				*p = '_';
 		json_num(key, us);
 	}
-	/* an empty batch: the commit alone */
+	/* an empty batch: the commit alone (and the clock record's digest) */
 	double t0 = now_us();
 	for (unsigned i = 0; i < 2000; i++) {
 		begin(c.b);

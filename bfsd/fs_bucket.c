@@ -15,8 +15,9 @@
  * first checks (bfs_bucket_room) that the bucket's serialized leaf stays
  * under the format-time limit bucket_max, else the procedure fails with
  * NFS3ERR_NOSPC and changes nothing. The size is exact: the size recorded
- * at the last digest refresh, corrected by the objects changed since (the
- * dirty set holds them bucket by bucket). Both are functions of the
+ * when the bucket's digest was last refreshed, corrected by the objects
+ * changed since (the dirty and pending sets hold them bucket by bucket,
+ * each object in one of them at most). Both are functions of the
  * replicated state, so every correct replica gives the same answer.
  *
  * Never reads a clock or draws randomness.
@@ -136,7 +137,7 @@ static int current_size(struct bfs_fs *fs, MDB_txn *txn, const uint8_t *ok, size
 	return rc;
 }
 
-/* Leaf record bytes recorded for the object at the last refresh: 0 if none. */
+/* Leaf record bytes recorded for the object when it was last refreshed: 0 if none. */
 static int recorded_size(struct bfs_fs *fs, MDB_txn *txn, const uint8_t *ok, size_t oklen,
 			 uint64_t *size)
 {
@@ -184,6 +185,8 @@ int bfs_bucket_bytes(struct bfs_fs *fs, MDB_txn *txn, uint32_t b, uint64_t *byte
 		return rc;
 	struct adjust a = { fs, txn, total > BFS_LEAF_HDR ? total - BFS_LEAF_HDR : 0 };
 	rc = bfs_store_scan_bucket(fs, txn, NULL, BFS_DB_DIRTY, b, adjust_one, &a);
+	if (rc == BFS_OK)
+		rc = bfs_store_scan_bucket(fs, txn, NULL, BFS_DB_PENDING, b, adjust_one, &a);
 	*bytes = a.records > 0 ? BFS_LEAF_HDR + a.records : 0;
 	return rc;
 }

@@ -15,27 +15,40 @@
  * The root (level 0) is the checkpoint digest.
  *
  * Where the digests live (doc/fs.md, "Checkpoint digest"), chosen so that
- * a changed object touches as few B-tree pages as possible — at 10^6
- * objects every page not touched recently is a cache miss, and those
- * misses, not hashing, were the checkpoint's cost:
+ * a checkpoint touches no structure whose size grows with the state — at
+ * 10^6 objects every B-tree page not touched recently is a cache and TLB
+ * miss, and those misses, not hashing, made the checkpoint grow with N:
  *   objdigests  bucket ‖ tag ‖ key → object digest ‖ u32 leaf record bytes;
  *               bucket → bucket digest ‖ u64 leaf bytes (it sorts just
- *               before the bucket's objects, so it shares their page);
- *               bucket ‖ 0xff → digest of the level-4 node whose first
- *               leaf is bucket (bucket ≡ 0 mod 16), after that bucket's
- *               objects: its children were just read from that page;
- *   partition   level ‖ index → digest of interior node (level < 4); its
- *               16 children are adjacent keys, read by one range scan.
- *               (A level-3 node's children are 256 buckets apart: the
- *               refresh keeps level-4 digests in memory.)
- *   dirty       bucket ‖ tag ‖ key → "" for objects changed since the last
- *               refresh, so a refresh walks them bucket by bucket.
+ *               before the bucket's objects, so it shares their page).
+ *               Both are brought up to date by the batch that changes
+ *               them, before it commits (bfs_digest_objects), while its
+ *               records and their pages are at hand — the first time a
+ *               bucket changes in a checkpoint interval; later changes
+ *               wait in pending, so a rewritten object is hashed at most
+ *               twice per interval.
+ *   pending     bucket ‖ tag ‖ key → "" for objects the checkpoint must
+ *               rehash (changed again after their bucket's refresh).
+ *   stale       level-4 index → "" for level-4 nodes whose buckets batches
+ *               changed since the last checkpoint (so a crash loses
+ *               nothing; a checkpoint notes its own in memory).
+ *   level 4     not stored: a level-4 digest is the hash of 16 adjacent
+ *               bucket digests. Every bucket digest (32 MiB for all 2^20)
+ *               and level-4 digest (2 MiB) a refresh computes stays in
+ *               memory; on a miss one range scan reads 16 bucket entries.
+ *   partition   level ‖ index → digest of interior node (levels 0-3, 4,369
+ *               nodes at most); a node's 16 children are adjacent keys.
+ *   dirty       bucket ‖ tag ‖ key → "" for objects changed in the open
+ *               transaction (a batch, a state transfer), so its end walks
+ *               them bucket by bucket.
  *
- * A refresh (each checkpoint, and lazily during a state transfer) rehashes
- * each dirty object, each bucket holding one, and their paths to the root:
- * O(k log N) for k changed objects (plus the size of their buckets,
- * N / 2^20 on average). bfs_digest_full() recomputes the same root from
- * every record without the stored digests, to check the incremental path.
+ * A checkpoint rehashes the pending objects and their buckets, then the
+ * stale level-4 nodes (from bucket digests kept in memory) and their paths
+ * to the root in the bounded partition tree: O(k log N) for k changed
+ * objects, and nothing it reads or writes grows with N, except the entries
+ * of objects changed more than once in the interval (pages the interval's
+ * batches touched). bfs_digest_full() recomputes the same root from every
+ * record without the stored digests, to check the incremental path.
  *
  * Never iterates anything but LMDB cursors and sorted arrays.
  */
@@ -107,42 +120,6 @@ int bfs_bucket_entry(struct bfs_fs *fs, MDB_txn *txn, uint32_t b, uint8_t d[DLEN
 	return BFS_OK;
 }
 
-/* Rehash bucket b from its object entries (cur: an objdigests cursor) and
- * store (or, empty, delete) its own entry. */
-struct bucket_sum {
-	struct bft_sha256_ctx c;
-	uint64_t bytes, n;
-};
-
-static int add_object(void *ctx, const MDB_val *k, const MDB_val *v)
-{
-	struct bucket_sum *sum = ctx;
-	if (k->mv_size == BFS_OBJDIG_BUCKET || k->mv_size == BFS_OBJDIG_NODE)
-		return 0; /* the bucket's own entry, a level-4 node */
-	if (k->mv_size < 6 || v->mv_size != BFS_OBJ_VAL_LEN)
-		return BFS_E_CORRUPT;
-	bft_sha256_update(&sum->c, v->mv_data, DLEN);
-	sum->bytes += bfs_get_le32((const uint8_t *)v->mv_data + DLEN);
-	sum->n++;
-	return 0;
-}
-
-static int bucket_refresh(struct bfs_fs *fs, MDB_txn *txn, MDB_cursor *cur, uint32_t b)
-{
-	struct bucket_sum sum = { .bytes = BFS_LEAF_HDR };
-	bft_sha256_init(&sum.c);
-	int rc = bfs_store_scan_bucket(fs, txn, cur, BFS_DB_OBJDIG, b, add_object, &sum);
-	if (rc != BFS_OK)
-		return rc;
-	uint8_t key[4], val[BFS_BUCKET_VAL_LEN];
-	bfs_put_be32(key, b);
-	bft_sha256_final(&sum.c, val);
-	if (sum.n == 0)
-		return bfs_store_del(fs, txn, BFS_DB_OBJDIG, key, sizeof(key));
-	bfs_put_le64(val + DLEN, sum.bytes);
-	return bfs_store_put(fs, txn, BFS_DB_OBJDIG, key, sizeof(key), val, sizeof(val));
-}
-
 /* ---- interior nodes ---- */
 
 /* Children of a level-4 node: the entries of buckets 16 index .. +15, one
@@ -184,35 +161,23 @@ static int bucket_children(struct bfs_fs *fs, MDB_cursor *cur, uint32_t index,
 	return BFS_OK;
 }
 
-/* Where node (level < 5, index) is stored: level 4 in objdigests right
- * after the objects of its first bucket (u32be(first bucket) ‖ 0xff: the
- * page its children were just read from), the others in partition. */
-static enum bfs_db node_db(uint32_t level)
-{
-	return level == LEAF_LEVEL - 1 ? BFS_DB_OBJDIG : BFS_DB_PARTITION;
-}
-
+/* Nodes of levels 0-3 live in partition under level ‖ u32be(index). */
 static size_t node_key(uint8_t out[5], uint32_t level, uint32_t index)
 {
-	if (level == LEAF_LEVEL - 1) {
-		bfs_put_be32(out, index << FANOUT_BITS);
-		out[4] = BFS_OBJDIG_NODE_MARK;
-		return 5;
-	}
 	out[0] = (uint8_t)level;
 	bfs_put_be32(out + 1, index);
 	return 5;
 }
 
-/* Store (or, zero, delete) the digest of node (level, index). */
+/* Store (or, zero, delete) the digest of node (level < 4, index). */
 static int node_put(struct bfs_fs *fs, MDB_txn *txn, uint32_t level, uint32_t index,
 		    const uint8_t d[DLEN])
 {
 	uint8_t k[5];
 	size_t klen = node_key(k, level, index);
 	if (memcmp(d, zero_digest, DLEN) == 0)
-		return bfs_store_del(fs, txn, node_db(level), k, klen);
-	return bfs_store_put(fs, txn, node_db(level), k, klen, d, DLEN);
+		return bfs_store_del(fs, txn, BFS_DB_PARTITION, k, klen);
+	return bfs_store_put(fs, txn, BFS_DB_PARTITION, k, klen, d, DLEN);
 }
 
 static int node_get(struct bfs_fs *fs, MDB_txn *txn, uint32_t level, uint32_t index,
@@ -222,7 +187,7 @@ static int node_get(struct bfs_fs *fs, MDB_txn *txn, uint32_t level, uint32_t in
 	size_t klen = node_key(k, level, index);
 	MDB_val v;
 	bool found;
-	int rc = bfs_store_get(fs, txn, node_db(level), k, klen, &v, &found);
+	int rc = bfs_store_get(fs, txn, BFS_DB_PARTITION, k, klen, &v, &found);
 	if (rc == BFS_OK && found && v.mv_size != DLEN)
 		rc = BFS_E_CORRUPT;
 	if (rc == BFS_OK)
@@ -256,86 +221,133 @@ static int node_children(struct bfs_fs *fs, MDB_cursor *cur, uint32_t level, uin
 	return BFS_OK;
 }
 
-/* ---- the level-4 cache ----
- * The 16 children of a level-3 node are level-4 nodes 256 buckets apart,
- * on pages a refresh does not otherwise touch; so the refresh keeps every
- * level-4 digest it has read or written in memory (2 MiB at most). The
- * cache follows the refreshing transaction: bfs_digest_forget() empties it
- * whenever such a transaction does not commit. Snapshots never use it. */
+/* ---- digests kept in memory ----
+ * Neither level 4 nor the buckets should cost a checkpoint a B-tree page:
+ * a changed level-4 node is hashed from 16 bucket digests, a changed
+ * level-3 node from 16 level-4 digests 256 buckets apart. So every bucket
+ * digest a refresh computes or reads (32 MiB for all 2^20) and every
+ * level-4 digest (2 MiB) is kept in memory. A valid entry is the digest in
+ * the state of the refreshing transaction (a batch's end, a checkpoint, a
+ * transfer): bfs_digest_objects() drops the level-4 entries it makes
+ * stale, and bfs_digest_forget() empties both caches whenever such a
+ * transaction does not commit. Older snapshots never use them. */
 
-static bool l4_cached(const struct bfs_fs *fs, uint32_t i)
+static const uint8_t *dcache_get(const struct bfs_dcache *c, uint32_t i)
 {
-	return fs->l4 != NULL && (fs->l4_valid[i / 64] >> (i % 64) & 1u);
+	if (c->d == NULL || !(c->valid[i / 64] >> (i % 64) & 1u))
+		return NULL;
+	return c->d[i];
 }
 
-static void l4_store(struct bfs_fs *fs, uint32_t i, const uint8_t d[DLEN])
+static void dcache_free(struct bfs_dcache *c)
 {
-	if (fs->l4 == NULL) {
-		fs->l4 = malloc(sizeof(*fs->l4) * BFS_L4_NODES);
-		fs->l4_valid = calloc(BFS_L4_NODES / 64, sizeof(*fs->l4_valid));
-		if (fs->l4 == NULL || fs->l4_valid == NULL) {
-			bfs_digest_forget(fs); /* no cache: still correct, slower */
+	free(c->d);
+	free(c->valid);
+	c->d = NULL;
+	c->valid = NULL;
+}
+
+static void dcache_drop(struct bfs_dcache *c, uint32_t i)
+{
+	if (c->d != NULL)
+		c->valid[i / 64] &= ~(1ull << (i % 64));
+}
+
+/* Store entry i of a cache of n entries (allocated now if need be; without
+ * memory there is no cache: still correct, slower). */
+static void dcache_put(struct bfs_dcache *c, uint32_t n, uint32_t i, const uint8_t d[DLEN])
+{
+	if (c->d == NULL) {
+		c->d = malloc(sizeof(*c->d) * n);
+		c->valid = calloc(n / 64, sizeof(*c->valid));
+		if (c->d == NULL || c->valid == NULL) {
+			dcache_free(c);
 			return;
 		}
 	}
-	memcpy(fs->l4[i], d, DLEN);
-	fs->l4_valid[i / 64] |= 1ull << (i % 64);
+	memcpy(c->d[i], d, DLEN);
+	c->valid[i / 64] |= 1ull << (i % 64);
 }
 
 void bfs_digest_forget(struct bfs_fs *fs)
 {
-	free(fs->l4);
-	free(fs->l4_valid);
-	fs->l4 = NULL;
-	fs->l4_valid = NULL;
+	dcache_free(&fs->l4);
+	dcache_free(&fs->buckets);
+	free(fs->refreshed);
+	fs->refreshed = NULL;
+	fs->refreshed_any = false;
 }
 
-/* The 16 level-4 children of level-3 node index, from the cache or by one
- * lookup each (filling the cache if use_cache). */
-static int l4_children(struct bfs_fs *fs, MDB_txn *txn, uint32_t index, bool use_cache,
+/* The digest of level-4 node index: from its 16 bucket digests, kept in
+ * memory if use_cache, else read from their entries (cur: an objdigests
+ * cursor) and, if use_cache, kept. Level-4 digests are never stored. */
+static int l4_digest(struct bfs_fs *fs, MDB_cursor *cur, uint32_t index, bool use_cache,
+		     uint8_t d[DLEN])
+{
+	uint8_t child[FANOUT][DLEN];
+	uint32_t base = index << FANOUT_BITS, j = 0;
+	const uint8_t *c;
+	for (; use_cache && j < FANOUT && (c = dcache_get(&fs->buckets, base + j)) != NULL; j++)
+		memcpy(child[j], c, DLEN);
+	if (j < FANOUT) {
+		memset(child, 0, sizeof(child));
+		int rc = bucket_children(fs, cur, index, child);
+		if (rc != BFS_OK)
+			return rc;
+		for (j = 0; use_cache && j < FANOUT; j++)
+			dcache_put(&fs->buckets, BFS_BUCKETS, base + j, child[j]);
+	}
+	bft_tree_node_digest((const uint8_t (*)[DLEN])child, FANOUT, d);
+	return BFS_OK;
+}
+
+/* The 16 level-4 children of level-3 node index (see l4_digest), kept
+ * in memory if use_cache. */
+static int l4_children(struct bfs_fs *fs, MDB_cursor *cur, uint32_t index, bool use_cache,
 		       uint8_t out[][DLEN])
 {
 	for (uint32_t j = 0; j < FANOUT; j++) {
-		uint32_t c = (index << FANOUT_BITS) | j;
-		if (use_cache && l4_cached(fs, c)) {
-			memcpy(out[j], fs->l4[c], DLEN);
+		uint32_t i = (index << FANOUT_BITS) | j;
+		const uint8_t *c = use_cache ? dcache_get(&fs->l4, i) : NULL;
+		if (c != NULL) {
+			memcpy(out[j], c, DLEN);
 			continue;
 		}
-		int rc = node_get(fs, txn, LEAF_LEVEL - 1, c, out[j]);
+		int rc = l4_digest(fs, cur, i, use_cache, out[j]);
 		if (rc != BFS_OK)
 			return rc;
 		if (use_cache)
-			l4_store(fs, c, out[j]);
+			dcache_put(&fs->l4, BFS_L4_NODES, i, out[j]);
 	}
 	return BFS_OK;
 }
 
 /* The children of (level, index); cur is a cursor on the db holding them
- * (objdigests for levels 3 and 4). */
-static int children(struct bfs_fs *fs, MDB_txn *txn, MDB_cursor *cur, uint32_t level,
-		    uint32_t index, bool use_cache, uint8_t out[][DLEN])
+ * (objdigests for levels 3 and 4: level-4 digests come from buckets). */
+static int children(struct bfs_fs *fs, MDB_cursor *cur, uint32_t level, uint32_t index,
+		    bool use_cache, uint8_t out[][DLEN])
 {
 	memset(out, 0, FANOUT * DLEN);
 	if (level == LEAF_LEVEL - 1)
 		return bucket_children(fs, cur, index, out);
 	if (level == LEAF_LEVEL - 2)
-		return l4_children(fs, txn, index, use_cache, out);
+		return l4_children(fs, cur, index, use_cache, out);
 	return node_children(fs, cur, level, index, out);
 }
 
 static enum bfs_db children_db(uint32_t level)
 {
-	return node_db(level + 1 < LEAF_LEVEL ? level + 1 : level);
+	return level + 2 >= LEAF_LEVEL ? BFS_DB_OBJDIG : BFS_DB_PARTITION;
 }
 
 int bfs_node_children(struct bfs_fs *fs, MDB_txn *txn, uint32_t level, uint32_t index,
-		      uint8_t out[][DLEN])
+		      bool use_cache, uint8_t out[][DLEN])
 {
 	MDB_cursor *cur;
 	int rc = cursor_open(fs, txn, children_db(level), &cur);
 	if (rc != BFS_OK)
 		return rc;
-	rc = children(fs, txn, cur, level, index, false, out);
+	rc = children(fs, cur, level, index, use_cache, out);
 	mdb_cursor_close(cur);
 	return rc;
 }
@@ -366,7 +378,7 @@ static int nodeset_add(struct nodeset *s, uint32_t index)
 	return BFS_OK;
 }
 
-/* ---- incremental path ---- */
+/* ---- incremental path: objects and buckets (every batch) ---- */
 
 /* Refresh one dirty object's entry in objdigests (ok: its objdigests key). */
 static int refresh_object(struct bfs_fs *fs, MDB_txn *txn, const uint8_t *ok, size_t oklen)
@@ -388,15 +400,150 @@ static int refresh_object(struct bfs_fs *fs, MDB_txn *txn, const uint8_t *ok, si
 	return bfs_store_put(fs, txn, BFS_DB_OBJDIG, ok, oklen, val, sizeof(val));
 }
 
-/* Walk the dirty set (bucket order), refresh its objects, then each bucket
- * that held one; buckets receives them, sorted. Clears the dirty set. */
-static int refresh_dirty(struct bfs_fs *fs, MDB_txn *txn, struct nodeset *buckets)
+/* Rehash bucket b from its object entries (cur: an objdigests cursor) and
+ * store (or, empty, delete) its own entry. */
+struct bucket_sum {
+	struct bft_sha256_ctx c;
+	uint64_t bytes, n;
+};
+
+static int add_object(void *ctx, const MDB_val *k, const MDB_val *v)
 {
-	MDB_cursor *dcur, *ocur;
-	int st = cursor_open(fs, txn, BFS_DB_DIRTY, &dcur);
+	struct bucket_sum *sum = ctx;
+	if (k->mv_size == BFS_OBJDIG_BUCKET)
+		return 0; /* the bucket's own entry */
+	if (k->mv_size < 6 || v->mv_size != BFS_OBJ_VAL_LEN)
+		return BFS_E_CORRUPT;
+	bft_sha256_update(&sum->c, v->mv_data, DLEN);
+	sum->bytes += bfs_get_le32((const uint8_t *)v->mv_data + DLEN);
+	sum->n++;
+	return 0;
+}
+
+static int bucket_refresh(struct bfs_fs *fs, MDB_txn *txn, MDB_cursor *cur, uint32_t b)
+{
+	struct bucket_sum sum = { .bytes = BFS_LEAF_HDR };
+	bft_sha256_init(&sum.c);
+	int rc = bfs_store_scan_bucket(fs, txn, cur, BFS_DB_OBJDIG, b, add_object, &sum);
+	if (rc != BFS_OK)
+		return rc;
+	uint8_t key[4], val[BFS_BUCKET_VAL_LEN];
+	bfs_put_be32(key, b);
+	bft_sha256_final(&sum.c, val);
+	if (sum.n == 0)
+		memset(val, 0, DLEN);
+	dcache_put(&fs->buckets, BFS_BUCKETS, b, val);
+	if (sum.n == 0)
+		return bfs_store_del(fs, txn, BFS_DB_OBJDIG, key, sizeof(key));
+	bfs_put_le64(val + DLEN, sum.bytes);
+	return bfs_store_put(fs, txn, BFS_DB_OBJDIG, key, sizeof(key), val, sizeof(val));
+}
+
+/* Bucket b is refreshed: rehash it and note its level-4 node (once:
+ * buckets arrive sorted, so a node's buckets are adjacent) in l4s, or, if
+ * NULL (a batch, which commits without a checkpoint), in stale. */
+static int bucket_done(struct bfs_fs *fs, MDB_txn *txn, MDB_cursor *ocur, uint32_t b,
+		       uint32_t *last_l4, struct nodeset *l4s)
+{
+	int rc = bucket_refresh(fs, txn, ocur, b);
+	uint32_t l4 = b >> FANOUT_BITS;
+	if (rc != BFS_OK || l4 == *last_l4)
+		return rc;
+	*last_l4 = l4;
+	dcache_drop(&fs->l4, l4);
+	if (l4s != NULL)
+		return nodeset_add(l4s, l4);
+	uint8_t k[4];
+	MDB_val key = { sizeof(k), k }, v = { 0, NULL };
+	bfs_put_be32(k, l4);
+	rc = mdb_put(txn, fs->dbi[BFS_DB_STALE], &key, &v, MDB_NOOVERWRITE);
+	return rc == 0 || rc == MDB_KEYEXIST ? BFS_OK : bfs_storage_error(fs, "mark stale", rc);
+}
+
+/* ---- which buckets a batch already refreshed since the last checkpoint ----
+ * A hint, not state: a batch refreshes a bucket's changed objects the first
+ * time it changes in a checkpoint interval, and leaves later changes to the
+ * checkpoint (the pending set), so an object rewritten by many batches is
+ * hashed twice per interval at most, not once per batch. Losing the hint
+ * (a restart, no memory) only means more refreshing. */
+
+static bool refreshed_get(const struct bfs_fs *fs, uint32_t b)
+{
+	return fs->refreshed != NULL && (fs->refreshed[b / 64] >> (b % 64) & 1u);
+}
+
+static void refreshed_set(struct bfs_fs *fs, uint32_t b)
+{
+	if (fs->refreshed == NULL)
+		fs->refreshed = calloc(BFS_BUCKETS / 64, sizeof(*fs->refreshed));
+	if (fs->refreshed != NULL) {
+		fs->refreshed[b / 64] |= 1ull << (b % 64);
+		fs->refreshed_any = true;
+	}
+}
+
+/* A new interval: forget the hint (128 KiB, so only if a batch set it:
+ * during a state transfer every leaf put refreshes the tree). */
+static void refreshed_clear(struct bfs_fs *fs)
+{
+	if (fs->refreshed_any)
+		memset(fs->refreshed, 0, BFS_BUCKETS / 8);
+	fs->refreshed_any = false;
+}
+
+/* A walk over a set of changed objects (dirty or pending), bucket by bucket:
+ * refresh each object, then its bucket; or, if may_defer and a batch has
+ * refreshed the bucket since the last checkpoint, move the bucket's objects
+ * to pending instead. */
+struct walk {
+	struct bfs_fs *fs;
+	MDB_txn *txn;
+	MDB_cursor *ocur;   /* on objdigests */
+	struct nodeset *l4s; /* receives the changed level-4 nodes, or NULL:
+				mark them in stale */
+	bool may_defer;
+	bool deferring;     /* the current bucket's objects go to pending */
+	uint32_t bucket;    /* the current bucket; UINT32_MAX before the first */
+	uint32_t last_l4;   /* the level-4 node noted last */
+};
+
+static int walk_bucket_end(struct walk *w)
+{
+	if (w->bucket == UINT32_MAX || w->deferring)
+		return BFS_OK;
+	if (w->may_defer)
+		refreshed_set(w->fs, w->bucket);
+	return bucket_done(w->fs, w->txn, w->ocur, w->bucket, &w->last_l4, w->l4s);
+}
+
+static int walk_object(struct walk *w, const uint8_t *ok, size_t oklen)
+{
+	uint32_t b = bfs_get_be32(ok);
+	if (b != w->bucket) {
+		int st = walk_bucket_end(w);
+		if (st != BFS_OK)
+			return st;
+		w->bucket = b;
+		w->deferring = w->may_defer && refreshed_get(w->fs, b);
+	}
+	if (!w->deferring)
+		return refresh_object(w->fs, w->txn, ok, oklen);
+	MDB_val k = { oklen, (void *)ok }, v = { 0, NULL };
+	int rc = mdb_put(w->txn, w->fs->dbi[BFS_DB_PENDING], &k, &v, 0);
+	return rc == 0 ? BFS_OK : bfs_storage_error(w->fs, "mark pending", rc);
+}
+
+/* Walk the changed objects listed in db (dirty or pending, bucket order;
+ * see struct walk) and clear db. */
+static int refresh_changed(struct bfs_fs *fs, MDB_txn *txn, enum bfs_db db, bool may_defer,
+			   struct nodeset *l4s)
+{
+	struct walk w = { fs, txn, NULL, l4s, may_defer, false, UINT32_MAX, UINT32_MAX };
+	MDB_cursor *dcur;
+	int st = cursor_open(fs, txn, db, &dcur);
 	if (st != BFS_OK)
 		return st;
-	if ((st = cursor_open(fs, txn, BFS_DB_OBJDIG, &ocur)) != BFS_OK) {
+	if ((st = cursor_open(fs, txn, BFS_DB_OBJDIG, &w.ocur)) != BFS_OK) {
 		mdb_cursor_close(dcur);
 		return st;
 	}
@@ -409,28 +556,87 @@ static int refresh_dirty(struct bfs_fs *fs, MDB_txn *txn, struct nodeset *bucket
 			st = BFS_E_CORRUPT;
 			break;
 		}
-		memcpy(ok, k.mv_data, k.mv_size);
-		uint32_t b = bfs_get_be32(ok);
-		if (buckets->n > 0 && buckets->v[buckets->n - 1].index != b)
-			st = bucket_refresh(fs, txn, ocur, buckets->v[buckets->n - 1].index);
-		if (st == BFS_OK)
-			st = nodeset_add(buckets, b);
-		if (st == BFS_OK)
-			st = refresh_object(fs, txn, ok, k.mv_size);
+		memcpy(ok, k.mv_data, k.mv_size); /* the walk writes: keep the key */
+		st = walk_object(&w, ok, k.mv_size);
 	}
 	if (st == BFS_OK && rc != MDB_NOTFOUND)
-		st = bfs_storage_error(fs, "dirty scan", rc);
-	if (st == BFS_OK && buckets->n > 0)
-		st = bucket_refresh(fs, txn, ocur, buckets->v[buckets->n - 1].index);
-	mdb_cursor_close(ocur);
+		st = bfs_storage_error(fs, "changed scan", rc);
+	if (st == BFS_OK)
+		st = walk_bucket_end(&w);
+	mdb_cursor_close(w.ocur);
 	mdb_cursor_close(dcur);
-	if (st == BFS_OK && (rc = mdb_drop(txn, fs->dbi[BFS_DB_DIRTY], 0)) != 0)
-		st = bfs_storage_error(fs, "dirty clear", rc);
+	if (st == BFS_OK && w.bucket != UINT32_MAX && (rc = mdb_drop(txn, fs->dbi[db], 0)) != 0)
+		st = bfs_storage_error(fs, "changed clear", rc);
 	return st;
 }
 
+int bfs_digest_objects(struct bfs_fs *fs, MDB_txn *txn)
+{
+	int rc = refresh_changed(fs, txn, BFS_DB_DIRTY, true, NULL);
+	if (rc != BFS_OK)
+		bfs_digest_forget(fs);
+	return rc;
+}
+
+/* ---- incremental path: the tree above the buckets (each checkpoint) ---- */
+
+/* Add the stale level-4 nodes to set and clear the stale set. */
+static int take_stale(struct bfs_fs *fs, MDB_txn *txn, struct nodeset *set)
+{
+	MDB_cursor *cur;
+	int st = cursor_open(fs, txn, BFS_DB_STALE, &cur);
+	if (st != BFS_OK)
+		return st;
+	MDB_val k, v;
+	bool any = false;
+	int rc;
+	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0 && st == BFS_OK;
+	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		uint32_t i = k.mv_size == 4 ? bfs_get_be32(k.mv_data) : BFS_L4_NODES;
+		st = i < BFS_L4_NODES ? nodeset_add(set, i) : BFS_E_CORRUPT;
+		any = true;
+	}
+	if (st == BFS_OK && rc != MDB_NOTFOUND)
+		st = bfs_storage_error(fs, "stale scan", rc);
+	mdb_cursor_close(cur);
+	if (st == BFS_OK && any && (rc = mdb_drop(txn, fs->dbi[BFS_DB_STALE], 0)) != 0)
+		st = bfs_storage_error(fs, "stale clear", rc);
+	return st;
+}
+
+static int cmp_node(const void *a, const void *b)
+{
+	uint32_t x = ((const struct bfs_node_dig *)a)->index;
+	uint32_t y = ((const struct bfs_node_dig *)b)->index;
+	return (x > y) - (x < y);
+}
+
+/* set holds changed level-4 nodes (from several sorted runs): sort it,
+ * drop duplicates, and compute each digest (kept in memory). */
+static int refresh_l4(struct bfs_fs *fs, MDB_txn *txn, struct nodeset *set)
+{
+	size_t m = 0;
+	if (set->n > 1)
+		qsort(set->v, set->n, sizeof(*set->v), cmp_node);
+	for (size_t i = 0; i < set->n; i++)
+		if (m == 0 || set->v[m - 1].index != set->v[i].index)
+			set->v[m++].index = set->v[i].index;
+	set->n = m;
+	MDB_cursor *cur;
+	int rc = cursor_open(fs, txn, BFS_DB_OBJDIG, &cur);
+	if (rc != BFS_OK)
+		return rc;
+	for (size_t i = 0; rc == BFS_OK && i < set->n; i++) {
+		struct bfs_node_dig *nd = &set->v[i];
+		if ((rc = l4_digest(fs, cur, nd->index, true, nd->d)) == BFS_OK)
+			dcache_put(&fs->l4, BFS_L4_NODES, nd->index, nd->d);
+	}
+	mdb_cursor_close(cur);
+	return rc;
+}
+
 /* set holds the changed nodes of level + 1: replace it by their parents,
- * recomputed and stored (absent when zero). */
+ * recomputed and stored in partition (absent when zero). */
 static int refresh_level(struct bfs_fs *fs, MDB_txn *txn, uint32_t level, struct nodeset *set)
 {
 	size_t m = 0;
@@ -447,13 +653,11 @@ static int refresh_level(struct bfs_fs *fs, MDB_txn *txn, uint32_t level, struct
 	for (size_t i = 0; rc == BFS_OK && i < set->n; i++) {
 		uint8_t child[FANOUT][DLEN];
 		struct bfs_node_dig *nd = &set->v[i];
-		rc = children(fs, txn, cur, level, nd->index, true, child);
+		rc = children(fs, cur, level, nd->index, true, child);
 		if (rc != BFS_OK)
 			break;
 		bft_tree_node_digest((const uint8_t (*)[DLEN])child, FANOUT, nd->d);
 		rc = node_put(fs, txn, level, nd->index, nd->d);
-		if (rc == BFS_OK && level == LEAF_LEVEL - 1)
-			l4_store(fs, nd->index, nd->d);
 	}
 	mdb_cursor_close(cur);
 	return rc;
@@ -461,9 +665,17 @@ static int refresh_level(struct bfs_fs *fs, MDB_txn *txn, uint32_t level, struct
 
 int bfs_digest_checkpoint(struct bfs_fs *fs, MDB_txn *txn, uint8_t root[DLEN])
 {
-	struct nodeset set = { 0 };
-	int rc = refresh_dirty(fs, txn, &set);
-	for (uint32_t level = LEAF_LEVEL; rc == BFS_OK && set.n > 0 && level-- > 0;)
+	struct nodeset set = { 0 }; /* the changed level-4 nodes */
+	int rc = refresh_changed(fs, txn, BFS_DB_PENDING, false, &set);
+	if (rc == BFS_OK) /* a transfer's leaves */
+		rc = refresh_changed(fs, txn, BFS_DB_DIRTY, false, &set);
+	if (rc == BFS_OK)
+		refreshed_clear(fs);
+	if (rc == BFS_OK)
+		rc = take_stale(fs, txn, &set);
+	if (rc == BFS_OK)
+		rc = refresh_l4(fs, txn, &set);
+	for (uint32_t level = LEAF_LEVEL - 1; rc == BFS_OK && set.n > 0 && level-- > 0;)
 		rc = refresh_level(fs, txn, level, &set);
 	free(set.v);
 	if (rc == BFS_OK)

@@ -29,7 +29,9 @@
 #include "bfs/fs.h"
 #include "bfs/op.h"
 
-#define BFS_FORMAT_VERSION 2u  /* 2: keyed buckets, bucket_max (doc/fs.md) */
+#define BFS_FORMAT_VERSION 3u  /* 2: keyed buckets, bucket_max; 3: object digests
+				  written by each batch, level-4 nodes not stored,
+				  "stale" (doc/fs.md) */
 #define BFS_BLOCK_SIZE 8192u        /* data block; doc/fs.md explains the choice */
 #define BFS_NAME_MAX 255u           /* bytes of one name (PATHCONF name_max) */
 #define BFS_PATH_MAX 1024u          /* bytes of a symlink target */
@@ -57,9 +59,13 @@ enum bfs_db {
 	BFS_DB_COOKIES = BFS_DB_TRACKED, /* dir ino ‖ cookie → name (index) */
 	BFS_DB_OBJDIG,       /* bucket ‖ tag ‖ key → object digest, leaf record bytes;
 				bucket → bucket digest, leaf bytes */
-	BFS_DB_PARTITION,    /* level ‖ index → the 16 child digests (level < 4) */
-	BFS_DB_DIRTY,        /* bucket ‖ tag ‖ key → "" : changed since the last refresh */
+	BFS_DB_PARTITION,    /* level ‖ index → node digest (levels 0-3) */
+	BFS_DB_DIRTY,        /* bucket ‖ tag ‖ key → "" : changed in the open transaction */
 	BFS_DB_LOCAL,        /* "last_seq" → u64: local, not replicated */
+	BFS_DB_STALE,        /* level-4 index → "" : buckets changed since the last
+				checkpoint under it */
+	BFS_DB_PENDING,      /* bucket ‖ tag ‖ key → "" : changed again in the
+				checkpoint interval, refreshed by the checkpoint */
 	BFS_DB_COUNT,
 };
 
@@ -114,6 +120,13 @@ struct bfs_inode {
 	char target[BFS_PATH_MAX + 1];
 };
 
+/* Digests of the nodes of one tree level kept in memory (fs_digest.c):
+ * allocated at the first store, entries valid where the bit is set. */
+struct bfs_dcache {
+	uint8_t (*d)[32];         /* owned, or NULL */
+	uint64_t *valid;          /* owned, or NULL */
+};
+
 /* A checkpoint kept readable for state transfer: a pinned read txn. */
 #define BFS_SNAP_MAX 8u
 struct bfs_snap {
@@ -128,8 +141,11 @@ struct bfs_fs {
 	MDB_txn *wtxn;            /* the open batch, or NULL */
 	MDB_txn *xtxn;            /* the state transfer in progress, or NULL */
 	bool tree_stale;          /* objects changed since the tree was refreshed */
-	uint8_t (*l4)[32];        /* level-4 digests cache (fs_digest.c), or NULL */
-	uint64_t *l4_valid;       /* which l4 entries hold a digest */
+	struct bfs_dcache l4;     /* level-4 digests (fs_digest.c) */
+	struct bfs_dcache buckets; /* bucket digests (fs_digest.c) */
+	uint64_t *refreshed;      /* buckets a batch refreshed since the last
+				     checkpoint: a hint (fs_digest.c), or NULL */
+	bool refreshed_any;       /* some bit of refreshed is set */
 	uint64_t batch_seq;
 	uint64_t batch_time_us;
 	struct bfs_time batch_time;
@@ -322,9 +338,16 @@ int bfs_exec(struct bfs_fs *fs, MDB_txn *txn, bool writable, const uint8_t *op,
 #define BFS_OBJ_VAL_LEN (32u + 4u)    /* object digest ‖ u32le leaf record bytes */
 #define BFS_BUCKET_VAL_LEN (32u + 8u) /* bucket digest ‖ u64le leaf bytes */
 #define BFS_OBJDIG_BUCKET 4u          /* key length of a bucket entry */
-#define BFS_OBJDIG_NODE 5u            /* ... of a level-4 node entry: */
-#define BFS_OBJDIG_NODE_MARK 0xffu    /*     first bucket ‖ this byte */
 #define BFS_L4_NODES (1u << (BFS_TREE_FANOUT_BITS * (BFS_TREE_DEPTH - 1)))
+/* Refresh the digests of the objects changed in txn (the dirty set) and of
+ * their buckets, mark those buckets' level-4 nodes stale, clear the dirty
+ * set; a bucket already refreshed since the last checkpoint goes to the
+ * pending set instead. Every batch calls it before it commits, so the
+ * digest work is done while the batch's records and pages are at hand. */
+int bfs_digest_objects(struct bfs_fs *fs, MDB_txn *txn);
+/* Refresh the pending and dirty objects and their buckets, then the stale
+ * level-4 nodes and their paths to the root; clear those sets. The root is
+ * the checkpoint digest. */
 int bfs_digest_checkpoint(struct bfs_fs *fs, MDB_txn *txn, uint8_t root[32]);
 int bfs_digest_full(struct bfs_fs *fs, MDB_txn *txn, uint8_t root[32]);
 void bfs_object_digest(uint8_t tag, const void *key, size_t klen, const void *val,
@@ -337,11 +360,14 @@ size_t bfs_objdig_key(const struct bfs_fs *fs, uint8_t *out, uint8_t tag,
 int bfs_bucket_entry(struct bfs_fs *fs, MDB_txn *txn, uint32_t b, uint8_t d[32],
 		     uint64_t *bytes);
 /* The BFS_TREE_FANOUT child digests of node (level < depth, index) as of
- * the last refresh, zero for empty ones. */
+ * the last refresh, zero for empty ones. use_cache: txn is the state of
+ * the last refresh (not an older snapshot), so the in-memory digests may
+ * serve. */
 int bfs_node_children(struct bfs_fs *fs, MDB_txn *txn, uint32_t level, uint32_t index,
-		      uint8_t out[][32]);
-/* Empty the refresh's in-memory digests: the transaction that refreshed
- * them did not commit. */
+		      bool use_cache, uint8_t out[][32]);
+/* Empty the in-memory digests (bucket, level 4) and the refreshed-buckets
+ * hint: a transaction that refreshed them did not commit, or something
+ * rewrote stored digests behind the refresh's back. */
 void bfs_digest_forget(struct bfs_fs *fs);
 
 /* ---- fs_bucket.c: keyed buckets and their size limit ---- */

@@ -95,15 +95,18 @@ static int mark_db(struct bfs_fs *fs, MDB_txn *txn, enum bfs_db tag,
 static int rebuild(struct bfs_fs *fs, MDB_txn *txn, struct bfs_fs_rebuild *st)
 {
 	static const enum bfs_db derived[] = { BFS_DB_OBJDIG, BFS_DB_PARTITION, BFS_DB_DIRTY,
-					       BFS_DB_COOKIES };
+					       BFS_DB_COOKIES, BFS_DB_STALE, BFS_DB_PENDING };
 	int rc = BFS_OK;
 	for (size_t i = 0; rc == BFS_OK && i < sizeof(derived) / sizeof(derived[0]); i++)
 		rc = drop(fs, txn, derived[i]);
 	bfs_digest_forget(fs); /* the level-4 cache came from the old tree */
 	for (int tag = 0; rc == BFS_OK && tag < BFS_DB_TRACKED; tag++)
 		rc = mark_db(fs, txn, (enum bfs_db)tag, st);
+	if (rc == BFS_OK) /* what a batch does for its changes, for everything */
+		rc = bfs_digest_objects(fs, txn);
 	if (rc == BFS_OK)
 		rc = bfs_digest_checkpoint(fs, txn, st->root);
+	bfs_digest_forget(fs); /* reloaded from what this transaction commits */
 	return rc;
 }
 

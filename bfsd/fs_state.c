@@ -27,6 +27,8 @@ static const char *const db_names[BFS_DB_COUNT] = {
 	[BFS_DB_PARTITION] = "partition",
 	[BFS_DB_DIRTY] = "dirty",
 	[BFS_DB_LOCAL] = "local",
+	[BFS_DB_STALE] = "stale",
+	[BFS_DB_PENDING] = "pending",
 };
 
 static const char super_key[] = "super";
@@ -165,8 +167,10 @@ static int load(struct bfs_fs *fs, MDB_txn *txn, const struct bfs_fs_config *c,
 	if (rc != BFS_OK)
 		return rc;
 	*fresh = !found;
-	if (!found)
-		return format(fs, txn, c);
+	if (!found) {
+		rc = format(fs, txn, c);
+		return rc == BFS_OK ? bfs_digest_objects(fs, txn) : rc;
+	}
 	rc = bfs_super_decode(v.mv_data, v.mv_size, &fs->super);
 	if (rc != BFS_OK)
 		return rc;
@@ -257,7 +261,7 @@ int bfs_fs_open(const struct bfs_fs_config *c, struct bfs_fs **out)
 		rc = bfs_storage_error(fs, "mdb_txn_commit", mrc);
 		goto fail;
 	}
-	fs->tree_stale = true; /* the dirty set may hold changes of a past run */
+	fs->tree_stale = true; /* the stale set may hold changes of a past run */
 	*out = fs;
 	return BFS_OK;
 fail:
@@ -327,14 +331,18 @@ int bfs_fs_batch_end(struct bfs_fs *fs, uint64_t seq)
 				   sizeof(clock_key) - 1, v, sizeof(v));
 	if (rc == BFS_OK)
 		rc = bfs_last_seq_put(fs, fs->wtxn, seq);
+	if (rc == BFS_OK)
+		rc = bfs_digest_objects(fs, fs->wtxn); /* the changed objects' digests */
 	if (rc != BFS_OK) {
 		bfs_fs_batch_abort(fs);
 		return rc;
 	}
 	int mrc = mdb_txn_commit(fs->wtxn);
 	fs->wtxn = NULL;
-	if (mrc != 0)
+	if (mrc != 0) {
+		bfs_digest_forget(fs); /* the kept digests are of what did not commit */
 		return bfs_storage_error(fs, "batch commit", mrc);
+	}
 	fs->super = fs->wsuper;
 	fs->last_seq = seq;
 	fs->tree_stale = true;

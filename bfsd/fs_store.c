@@ -2,10 +2,11 @@
  * fs_store.c — every read and write of an LMDB record goes through here.
  * Writes to a replicated sub-database (meta, inodes, dirents, blocks,
  * replies) also record the object's bucket ‖ tag ‖ key in the "dirty"
- * sub-database, in the same transaction, so the next checkpoint rehashes
- * exactly the objects that changed, bucket by bucket (fs_digest.c) — even
- * across a crash between batch and checkpoint. Never caches; never hides
- * an LMDB error.
+ * sub-database, in the same transaction, so the end of the batch (or the
+ * checkpoint of a state transfer) rehashes exactly the objects that
+ * changed, bucket by bucket (fs_digest.c) — unless the object already
+ * waits in "pending" for the checkpoint, which then rehashes its latest
+ * value. Never caches; never hides an LMDB error.
  */
 #include <string.h>
 
@@ -19,7 +20,9 @@ static int mark_dirty(struct bfs_fs *fs, MDB_txn *txn, enum bfs_db db,
 	if (klen > BFS_KEY_MAX)
 		return BFS_E_INVAL;
 	MDB_val k = { bfs_objdig_key(fs, dk, (uint8_t)db, key, klen), dk }, v = { 0, NULL };
-	int rc = mdb_put(txn, fs->dbi[BFS_DB_DIRTY], &k, &v, 0);
+	int rc = mdb_get(txn, fs->dbi[BFS_DB_PENDING], &k, &v);
+	if (rc == MDB_NOTFOUND) /* (pending and dirty never share an object) */
+		rc = mdb_put(txn, fs->dbi[BFS_DB_DIRTY], &k, &(MDB_val){ 0, NULL }, 0);
 	return rc == 0 ? BFS_OK : bfs_storage_error(fs, "mark dirty", rc);
 }
 

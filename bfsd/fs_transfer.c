@@ -85,7 +85,7 @@ int bfs_fs_children(struct bfs_fs *fs, uint64_t snap, uint32_t level, uint64_t i
 	bool own;
 	int rc = state_txn(fs, snap, &txn, &own);
 	if (rc == BFS_OK)
-		rc = bfs_node_children(fs, txn, level, (uint32_t)index, digests);
+		rc = bfs_node_children(fs, txn, level, (uint32_t)index, snap == 0, digests);
 	if (own)
 		mdb_txn_abort(txn);
 	return rc;
@@ -103,8 +103,8 @@ static int scan_one(void *ctx, const MDB_val *k, const MDB_val *v)
 	struct scan *sc = ctx;
 	const uint8_t *ok = k->mv_data;
 	(void)v;
-	if (k->mv_size == BFS_OBJDIG_BUCKET || k->mv_size == BFS_OBJDIG_NODE)
-		return 0; /* the bucket's own entry, a level-4 node (fs_digest.c) */
+	if (k->mv_size == BFS_OBJDIG_BUCKET)
+		return 0; /* the bucket's own entry (fs_digest.c) */
 	if (k->mv_size < 6 || k->mv_size > BFS_OBJKEY_MAX || ok[4] >= BFS_DB_TRACKED)
 		return BFS_E_CORRUPT;
 	struct bfs_leaf_obj o = { .tag = ok[4], .key = ok + 5, .klen = k->mv_size - 5 };

@@ -9,7 +9,7 @@
  * one bucket gets NFS3ERR_NOSPC before that leaf passes bucket_max, the
  * refused request changes nothing, other buckets stay writable, and the
  * full leaf still moves by state transfer; the leaf size the checks use is
- * the leaf's real size, between checkpoints as well as after them.
+ * the leaf's real size inside a batch, between checkpoints and after them.
  */
 #include <check.h>
 #include <stdio.h>
@@ -274,6 +274,14 @@ static unsigned dirty_buckets(struct fx *f, MDB_txn *txn, uint32_t *out, unsigne
 	return n;
 }
 
+/* bfs_bucket_bytes of buckets b[0..n) in txn. */
+static void bucket_sizes(struct fx *f, MDB_txn *txn, const uint32_t *b, unsigned n,
+			 uint64_t *out)
+{
+	for (unsigned i = 0; i < n; i++)
+		ck_assert_int_eq(bfs_bucket_bytes(f->fs, txn, b[i], &out[i]), BFS_OK);
+}
+
 START_TEST(bucket_size_is_exact_between_checkpoints)
 {
 	struct bft_service s;
@@ -281,8 +289,10 @@ START_TEST(bucket_size_is_exact_between_checkpoints)
 	struct randops g;
 	randops_init(&g, 7, &f->root);
 	static uint32_t b[4096];
-	static uint64_t want[4096];
+	static uint64_t want[4096], got[4096];
+	MDB_txn *txn;
 	for (unsigned round = 0; round < 6; round++) {
+		unsigned n = 0;
 		for (unsigned batch = 0; batch < 10; batch++) {
 			f->seq++;
 			f->time_us += 1000;
@@ -294,17 +304,26 @@ START_TEST(bucket_size_is_exact_between_checkpoints)
 						 BFS_OK);
 				randops_learn(&g, f->res, f->res_len);
 			}
+			/* inside a batch: the sizes at the last batch's end
+			 * corrected by this batch's dirty objects ... */
+			unsigned m = dirty_buckets(f, f->fs->wtxn, b, 4096);
+			bucket_sizes(f, f->fs->wtxn, b, m, want);
 			ck_assert_int_eq(bfs_fs_batch_end(f->fs, f->seq), BFS_OK);
+			/* ... equal the sizes once it committed */
+			ck_assert_int_eq(mdb_txn_begin(f->fs->env, NULL, MDB_RDONLY, &txn), 0);
+			bucket_sizes(f, txn, b, m, got);
+			mdb_txn_abort(txn);
+			for (unsigned i = 0; i < m; i++)
+				ck_assert_uint_eq(got[i], want[i]);
+			if (m > 0)
+				n = m;
 		}
-		/* sizes from the last refresh + the dirty set ... */
-		MDB_txn *txn;
+		ck_assert_uint_gt(n, 0); /* some batch of the round changed something */
+		/* between checkpoints, the sizes are the leaves' sizes once the
+		 * tree is refreshed */
 		ck_assert_int_eq(mdb_txn_begin(f->fs->env, NULL, MDB_RDONLY, &txn), 0);
-		unsigned n = dirty_buckets(f, txn, b, 4096);
-		ck_assert_uint_gt(n, 0);
-		for (unsigned i = 0; i < n; i++)
-			ck_assert_int_eq(bfs_bucket_bytes(f->fs, txn, b[i], &want[i]), BFS_OK);
+		bucket_sizes(f, txn, b, n, want);
 		mdb_txn_abort(txn);
-		/* ... equal the leaves' sizes once the tree is refreshed */
 		for (unsigned i = 0; i < n; i++)
 			ck_assert_uint_eq(leaf_total(&s, 0, b[i]), want[i]);
 	}
